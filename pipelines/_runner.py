@@ -1,0 +1,24 @@
+"""Run one stage's flow from `python -m pipelines.<stage>`: params in, exit code out."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from prepops.orchestration import prefect_api
+from prepops.paths import Paths
+from prepops.settings import Settings, SettingsError, load_settings
+
+
+def run(flow: Callable[..., Any], build_kwargs: Callable[[Settings, Paths], dict]) -> None:
+    paths = Paths()
+    try:
+        settings = load_settings(paths.params)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
+    with prefect_api(paths.prefect_home):
+        state = flow(**build_kwargs(settings, paths), return_state=True)
+    # A failed flow has already logged one line per problem; no traceback on bad input.
+    sys.exit(0 if state.is_completed() else 1)

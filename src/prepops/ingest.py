@@ -1,0 +1,46 @@
+"""Ingest: a loaded workspace -> the tables of the feature store, stamped and described."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from prepops.paths import Paths
+from prepops.storage import write_json, write_parquet
+from prepops.workspace import Workspace
+
+TABLES = ("rounds", "questions", "follow_ups", "rehearsals", "evidence", "companies", "experts", "backbone")
+
+
+def stamp_rehearsals(frame: pd.DataFrame, version: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Fill a missing template_version with the current one, warning per rehearsal."""
+    missing = frame["template_version"].isna()
+    warnings = [
+        f"{file}: template_version: missing; stamped with the current templates ({version})"
+        for file in frame.loc[missing, "file"]
+    ]
+    out = frame.copy()
+    out["template_version_stamped"] = missing.astype(bool)
+    out.loc[missing, "template_version"] = version
+    return out, warnings
+
+
+def manifest(ws: Workspace, versions: dict, warnings: list[str], workspace_param: str) -> dict:
+    return {
+        "workspace": workspace_param,
+        "files": len(ws.files),
+        "rows": {name: len(ws.tables[name]) for name in TABLES},
+        "quarantined": ws.quarantined,
+        "problems": [str(p) for p in ws.problems] if ws.quarantined else [],
+        "warnings": warnings,
+        **versions,
+    }
+
+
+def write_tables(tables: dict[str, pd.DataFrame], paths: Paths) -> list[Path]:
+    return [write_parquet(paths.table(name), tables[name]) for name in TABLES]
+
+
+def write_manifest(data: dict, paths: Paths) -> Path:
+    return write_json(paths.manifest, data)

@@ -1,0 +1,145 @@
+"""Where pipeline flows report to: PREFECT_API_URL if set, else one shared local server.
+
+Prefect 3 starts a temporary server inside every process that runs a flow without an
+API URL; measured here that costs 12-18 s per `dvc repro` stage. Instead the first
+stage starts one local `prefect server` (state under PREFECT_HOME, default .prefect/ in
+the project) and later stages reuse it, so its UI also outlives the run. A watchdog
+stops it after `PREPOPS_PREFECT_IDLE_MIN` minutes (default 60) without a stage using it.
+Set PREPOPS_PREFECT_SERVER=temporary to get Prefect's own per-process server instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+STATE = "prepops-server.json"
+
+
+def _healthy(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as resp:  # noqa: S310 - loopback
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _home(default: Path) -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or default).expanduser().resolve()
+
+
+def server_state(home: Path) -> dict | None:
+    state = home / STATE
+    try:
+        data = json.loads(state.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if _healthy(data.get("api_url", "")) else None
+
+
+def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
+    """API URL of the shared local server, starting it (once, under a lock) if needed."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / f"{STATE}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if state := server_state(home):
+            os.utime(home / STATE)  # keeps the idle watchdog from stopping it
+            return state["api_url"]
+        port = _free_port()
+        api_url = f"http://127.0.0.1:{port}/api"
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+            "PREFECT_API_URL": "",
+        }
+        log = (home / "server.log").open("ab")
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "prepops.orchestration", "serve", str(home), str(port)],
+            env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        deadline = time.monotonic() + startup_timeout
+        while not _healthy(api_url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
+            time.sleep(0.2)
+        state = {"api_url": api_url, "ui_url": f"http://127.0.0.1:{port}", "pid": proc.pid}
+        (home / STATE).write_text(json.dumps(state))
+        return api_url
+
+
+def stop_server(home: Path) -> bool:
+    """Stop the shared server recorded under `home`; True if one was running."""
+    try:
+        state = json.loads((home / STATE).read_text())
+    except (OSError, ValueError):
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(state["pid"], signal.SIGTERM)
+        (home / STATE).unlink(missing_ok=True)
+        return True
+    (home / STATE).unlink(missing_ok=True)
+    return False
+
+
+@contextlib.contextmanager
+def prefect_api(default_home: Path) -> Iterator[str | None]:
+    """Point flows run inside this block at the right Prefect API."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value() or os.environ.get("PREPOPS_PREFECT_SERVER") == "temporary":
+        yield PREFECT_API_URL.value() or None
+        return
+    url = ensure_server(_home(default_home))
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield url
+
+
+def _serve(home: Path, port: int) -> None:
+    """Run `prefect server start` and stop it once no stage has used it for a while."""
+    idle = float(os.environ.get("PREPOPS_PREFECT_IDLE_MIN", "60")) * 60
+    # Scheduler and late-run services serve deployments, which prepops does not use.
+    argv = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "prefect", *argv, "--no-scheduler", "--no-late-runs"]
+    )
+
+    def stop(*_: object) -> None:
+        server.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=10)
+        server.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    while server.poll() is None:
+        time.sleep(5)
+        try:
+            last = (home / STATE).stat().st_mtime
+        except OSError:
+            continue  # not yet written, or being replaced
+        if time.time() - last > idle:
+            (home / STATE).unlink(missing_ok=True)
+            stop()
+
+
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "serve":
+    _serve(Path(sys.argv[2]), int(sys.argv[3]))

@@ -1,0 +1,41 @@
+"""Project paths, anchored at the project root (the folder holding dvc.yaml and params.yaml)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Nearest ancestor of `start` (default: cwd) with params.yaml; else the source checkout.
+
+    PREPOPS_ROOT overrides both, for running the CLI from anywhere.
+    """
+    if env := os.environ.get("PREPOPS_ROOT"):
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params.yaml").is_file() and (folder / "dvc.yaml").is_file():
+            return folder
+    return Path(__file__).resolve().parents[2]
+
+
+class Paths:
+    """Every location the pipeline reads or writes, relative to one root."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or find_root()
+        self.params = self.root / "params.yaml"
+        self.reports = self.root / "reports"
+        self.processed = self.reports / "tables"  # the feature store; outside any workspace
+        self.metrics = self.reports / "metrics.json"
+        self.validation = self.reports / "validation.json"
+        self.manifest = self.processed / "manifest.json"
+        self.prefect_home = self.root / ".prefect"
+
+    def table(self, name: str) -> Path:
+        return self.processed / f"{name}.parquet"
+
+    def workspace(self, value: str | os.PathLike[str]) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.root / path

@@ -1,0 +1,48 @@
+"""Typed, frozen settings read from params.yaml (unknown keys are errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Limits(_Frozen):
+    max_file_bytes: int = Field(1_000_000, gt=0)
+
+
+class Validate(_Frozen):
+    on_error: Literal["fail", "quarantine"] = "fail"
+    pending_after_days: int = Field(21, ge=1)
+
+
+class Settings(_Frozen):
+    workspace: str = "data"
+    limits: Limits = Limits()
+    validate_: Validate = Field(Validate(), alias="validate")
+
+
+class SettingsError(ValueError):
+    """params.yaml is unreadable or breaks a rule; the message names the key."""
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.is_file():
+        return Settings()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        return Settings.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path.name}: (file): malformed YAML: {exc}") from None
+    except ValidationError as exc:
+        lines = [
+            f"{path.name}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("\n".join(lines)) from None

@@ -1,0 +1,106 @@
+"""Load a workspace into tidy, validated pandas tables, collecting every problem at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+
+from prepops import crossrefs
+from prepops.contract import LAYOUT
+from prepops.problems import Problem
+from prepops.rules import problems_from
+from prepops.schemas import SCHEMAS
+from prepops.tabulate import Rows, flatten
+from prepops.yamlsafe import read_yaml
+
+KIND_OF_TABLE = {"rounds": "rounds", "rehearsals": "rehearsals", "evidence": "evidence",
+                 "companies": "companies", "backbone": "backbone", "experts": "experts"}
+
+
+@dataclass
+class Workspace:
+    root: Path
+    tables: dict[str, pd.DataFrame]
+    problems: list[Problem]
+    files: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def discover(root: Path) -> dict[str, list[Path]]:
+    """Workspace files per kind, sorted so every run sees the same order."""
+    return {kind: sorted(p for p in root.glob(pattern) if p.is_file()) for kind, pattern in LAYOUT.items()}
+
+
+def _frame(rows: list[dict], table: str) -> pd.DataFrame:
+    columns = list(SCHEMAS[table].to_schema().columns)
+    frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    return frame.astype(object).where(frame.notna(), None) if rows else frame.astype(object)
+
+
+def _validate(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    schema = SCHEMAS[table].to_schema()
+    try:
+        return schema.validate(frame, lazy=True), []
+    except pandera.errors.SchemaErrors as exc:
+        return None, problems_from(exc.failure_cases, frame, schema, table)
+
+
+def _tables(rows: Rows, drop: set[str]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for table in SCHEMAS:
+        frame = _frame([r for r in rows.tables[table] if r["file"] not in drop], table)
+        valid, found = _validate(frame, table)
+        problems += found
+        tables[table] = valid if valid is not None else frame
+    return tables, problems
+
+
+def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Dates become datetime64 once they are known to be valid ISO dates."""
+    out = dict(tables)
+    for table, column in (("rounds", "date"), ("rehearsals", "date"), ("companies", "next_round")):
+        frame = out[table].copy()
+        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+        out[table] = frame
+    return out
+
+
+def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) -> Workspace:
+    """Read every workspace file; return tables and all problems (never raises on bad input).
+
+    With `quarantine`, files with problems are left out of the tables and listed instead.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return Workspace(root, {}, [Problem(str(root), "(workspace)", "is not a directory")])
+    rows = Rows()
+    files: list[str] = []
+    for kind, paths in discover(root).items():
+        for path in paths:
+            rel = path.relative_to(root).as_posix()
+            files.append(rel)
+            doc, found = read_yaml(path, rel, max_file_bytes)
+            rows.problems += found
+            if doc is not None:
+                flatten(doc, KIND_OF_TABLE[kind], rel, rows)
+    tables, found = _tables(rows, set())  # every file checked, so all problems show at once
+    problems = rows.problems + found
+    if problems:
+        tables, _ = _tables(rows, {p.file for p in problems})  # only clean files go on
+    problems += crossrefs.cards(tables, files)
+    problems += crossrefs.references(tables)
+    problems += crossrefs.facts(tables)
+    problems = sorted(set(problems))
+    quarantined = sorted({p.file for p in problems} & set(files))
+    if quarantine:
+        keep = {t: f[~f["file"].isin(quarantined)] for t, f in tables.items()}
+        return Workspace(root, _typed(keep), problems, files, quarantined)
+    return Workspace(root, _typed(tables), problems, files, [])
