@@ -24,8 +24,12 @@ def version_ids(root: Path) -> dict:
 
 
 @task(cache_policy=NO_CACHE)
-def write_outputs(ws: workspace.Workspace, versions: dict, workspace_param: str, paths: Paths) -> dict:
-    rehearsals, warnings = ingest.stamp_rehearsals(ws.tables["rehearsals"], versions["template_version"])
+def write_outputs(
+    ws: workspace.Workspace, versions: dict, workspace_param: str, paths: Paths
+) -> dict:
+    rehearsals, warnings = ingest.stamp_rehearsals(
+        ws.tables["rehearsals"], versions["template_version"]
+    )
     tables = {**ws.tables, "rehearsals": rehearsals}
     ingest.write_tables(tables, paths)
     data = ingest.manifest(ws, versions, warnings, workspace_param)
@@ -48,17 +52,25 @@ def ingest_flow(workspace_dir: str, max_file_bytes: int, on_error: str, root: st
     data = write_outputs(ws, versions, workspace_dir, paths)
     for warning in data["warnings"]:
         logger.warning(warning)
-    logger.info("ingested %s; templates %s, evidence %s", data["rows"], data["template_version"], data["evidence_version"])
+    logger.info(
+        "ingested %s; templates %s, evidence %s",
+        data["rows"],
+        data["template_version"],
+        data["evidence_version"],
+    )
     return data
 
 
 def main() -> None:
-    run(ingest_flow, lambda s, p: {
-        "workspace_dir": s.workspace,
-        "max_file_bytes": s.limits.max_file_bytes,
-        "on_error": s.validate_.on_error,
-        "root": str(p.root),
-    })
+    run(
+        ingest_flow,
+        lambda s, p: {
+            "workspace_dir": s.workspace,
+            "max_file_bytes": s.limits.max_file_bytes,
+            "on_error": s.validate_.on_error,
+            "root": str(p.root),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,10 @@ def validate_flow(root: str, pending_after_days: int):
 
 
 def main() -> None:
-    run(validate_flow, lambda s, p: {"root": str(p.root), "pending_after_days": s.validate_.pending_after_days})
+    run(
+        validate_flow,
+        lambda s, p: {"root": str(p.root), "pending_after_days": s.validate_.pending_after_days},
+    )
 
 
 if __name__ == "__main__":

@@ -95,6 +95,46 @@ def init(
 
 
 @app.command()
+def where() -> None:
+    """Print where the reports are and where the Prefect and MLflow UIs are."""
+    import os
+
+    from prepops.orchestration import prefect_home, server_state
+    from prepops.paths import Paths
+
+    paths = Paths()
+    reports = sorted(
+        p for p in paths.reports.glob("*") if p.is_file() and not p.name.startswith(".")
+    )
+    typer.echo("reports:")
+    for path in reports:
+        typer.echo(f"  {path}")
+    if not reports:
+        typer.echo("  none yet: run `make run` (or `dvc repro`)")
+    if url := os.environ.get("PREFECT_API_URL"):
+        typer.echo(f"Prefect UI: {url.removesuffix('/api')} (PREFECT_API_URL)")
+    elif state := server_state(prefect_home(paths.prefect_home)):
+        typer.echo(f"Prefect UI: {state['ui_url']} (local server; `make stop` stops it)")
+    else:
+        typer.echo("Prefect UI: not running; the next `dvc repro` starts it")
+    store = paths.root / "mlflow.db"
+    if store.exists():
+        typer.echo(f"MLflow UI: mlflow ui --backend-store-uri sqlite:///{store}")
+    else:
+        typer.echo("MLflow UI: no runs logged yet (no store at mlflow.db)")
+
+
+@app.command()
+def stop() -> None:
+    """Stop the local Prefect server that pipeline stages share."""
+    from prepops.orchestration import prefect_home, stop_server
+    from prepops.paths import Paths
+
+    stopped = stop_server(prefect_home(Paths().prefect_home))
+    typer.echo("stopped the local Prefect server" if stopped else "no local Prefect server running")
+
+
+@app.command()
 def version() -> None:
     """Print the prepops version."""
     from prepops import __version__

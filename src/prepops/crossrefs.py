@@ -27,17 +27,23 @@ def _items(frame: pd.DataFrame, column: str) -> Iterator[tuple[str, str, int, st
                 yield row.file, prefix, i, item
 
 
-def references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+def references(
+    tables: dict[str, pd.DataFrame], companies: set[str], evidence: set[str]
+) -> list[Problem]:
+    """References must exist. The sets hold every name written in a file, valid or not,
+    so one broken evidence file is one problem, not one per reference to it."""
     found: list[Problem] = []
-    companies = set(tables["companies"]["company"])
-    evidence = set(tables["evidence"]["id"])
     for table in ("rounds", "rehearsals"):
         frame = tables[table]
         for row in frame.itertuples(index=False):
             if isinstance(row.company, str) and row.company not in companies:
                 rule = "must match the `company` of a card in companies/"
                 found.append(Problem(row.file, "company", rule, show(row.company)))
-    for table, column in (("questions", "evidence"), ("companies", "stories"), ("experts", "stories")):
+    for table, column in (
+        ("questions", "evidence"),
+        ("companies", "stories"),
+        ("experts", "stories"),
+    ):
         for file, prefix, i, item in _items(tables[table], column):
             if item not in evidence:
                 rule = "evidence id does not exist in evidence/"
@@ -59,7 +65,9 @@ def cards(tables: dict[str, pd.DataFrame], files: Iterable[str]) -> list[Problem
             rule = "a workspace needs exactly one expert card per mode"
             found.append(Problem(f"templates/experts/{mode}.yaml", "(file)", f"missing: {rule}"))
     if "templates/backbone.yaml" not in files:
-        found.append(Problem("templates/backbone.yaml", "(file)", "missing: a workspace needs a backbone"))
+        found.append(
+            Problem("templates/backbone.yaml", "(file)", "missing: a workspace needs a backbone")
+        )
     return found
 
 
@@ -104,7 +112,11 @@ def facts(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                     rule = (
                         f"facts never change: {packet['id']} says {packet['metric.name']} is "
                         f"{packet['metric.value']:g} {unit}"
-                        + (f" (baseline {packet['metric.baseline']:g})" if pd.notna(packet.get("metric.baseline")) else "")
+                        + (
+                            f" (baseline {packet['metric.baseline']:g})"
+                            if pd.notna(packet.get("metric.baseline"))
+                            else ""
+                        )
                     )
                     found.append(Problem(file, field, rule, f"{number:g} {unit}"))
     return found

@@ -10,7 +10,16 @@ from prepops.paths import Paths
 from prepops.storage import write_json, write_parquet
 from prepops.workspace import Workspace
 
-TABLES = ("rounds", "questions", "follow_ups", "rehearsals", "evidence", "companies", "experts", "backbone")
+TABLES = (
+    "rounds",
+    "questions",
+    "follow_ups",
+    "rehearsals",
+    "evidence",
+    "companies",
+    "experts",
+    "backbone",
+)
 
 
 def stamp_rehearsals(frame: pd.DataFrame, version: str | None) -> tuple[pd.DataFrame, list[str]]:

@@ -28,7 +28,7 @@ STATE = "prepops-server.json"
 
 def _healthy(url: str, timeout: float = 1.0) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as resp:
             return resp.status == 200
     except OSError:
         return False
@@ -40,7 +40,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _home(default: Path) -> Path:
+def prefect_home(default: Path) -> Path:
     return Path(os.environ.get("PREFECT_HOME") or default).expanduser().resolve()
 
 
@@ -71,9 +71,13 @@ def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
             "PREFECT_API_URL": "",
         }
         log = (home / "server.log").open("ab")
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv
+        proc = subprocess.Popen(
             [sys.executable, "-m", "prepops.orchestration", "serve", str(home), str(port)],
-            env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + startup_timeout
         while not _healthy(api_url):
@@ -108,7 +112,7 @@ def prefect_api(default_home: Path) -> Iterator[str | None]:
     if PREFECT_API_URL.value() or os.environ.get("PREPOPS_PREFECT_SERVER") == "temporary":
         yield PREFECT_API_URL.value() or None
         return
-    url = ensure_server(_home(default_home))
+    url = ensure_server(prefect_home(default_home))
     with temporary_settings(updates={PREFECT_API_URL: url}):
         yield url
 
@@ -118,7 +122,7 @@ def _serve(home: Path, port: int) -> None:
     idle = float(os.environ.get("PREPOPS_PREFECT_IDLE_MIN", "60")) * 60
     # Scheduler and late-run services serve deployments, which prepops does not use.
     argv = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(  # noqa: S603 - fixed argv
+    server = subprocess.Popen(
         [sys.executable, "-m", "prefect", *argv, "--no-scheduler", "--no-late-runs"]
     )
 

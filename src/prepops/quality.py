@@ -45,7 +45,9 @@ def _share(mask: pd.Series) -> float | None:
     return round(float(mask.mean()), 4) if len(mask) else None
 
 
-def summarize(tables: dict[str, pd.DataFrame], manifest: dict, today: dt.date, pending_after_days: int) -> dict:
+def summarize(
+    tables: dict[str, pd.DataFrame], manifest: dict, today: dt.date, pending_after_days: int
+) -> dict:
     """Counts, coverage and data warnings. Shares come with the n they were computed on."""
     rounds, questions, rehearsals = tables["rounds"], tables["questions"], tables["rehearsals"]
     warnings = list(manifest.get("warnings", []))
@@ -56,7 +58,9 @@ def summarize(tables: dict[str, pd.DataFrame], manifest: dict, today: dt.date, p
         for f in stale["file"]
     ]
     if len(rounds) >= 3 and rounds["confidence"].nunique() == 1:
-        warnings.append("rounds: confidence: the same value in every round says nothing about calibration")
+        warnings.append(
+            "rounds: confidence: the same value in every round says nothing about calibration"
+        )
     rubric = [c for c in rounds.columns if c.startswith("rubric.")]
     span = (rounds["date"].min(), rounds["date"].max()) if len(rounds) else (None, None)
     return {
@@ -65,15 +69,23 @@ def summarize(tables: dict[str, pd.DataFrame], manifest: dict, today: dt.date, p
         "date_range": [d.date().isoformat() if pd.notna(d) else None for d in span],
         "stages_covered": sorted(rounds["stage"].unique().tolist()),
         "coverage": {
-            "rounds_with_rubric": {"share": _share(rounds[rubric].notna().any(axis=1)), "n": len(rounds)},
+            "rounds_with_rubric": {
+                "share": _share(rounds[rubric].notna().any(axis=1)),
+                "n": len(rounds),
+            },
             "rounds_with_questions": {
-                "share": _share(rounds["id"].isin(questions["round_id"])), "n": len(rounds)},
+                "share": _share(rounds["id"].isin(questions["round_id"])),
+                "n": len(rounds),
+            },
             "questions_with_mode_wanted": {
-                "share": _share(questions["mode_wanted"].notna()), "n": len(questions)},
+                "share": _share(questions["mode_wanted"].notna()),
+                "n": len(questions),
+            },
             "outcomes_known": {"share": _share(rounds["outcome"] != "pending"), "n": len(rounds)},
         },
         "template_versions": {
-            str(k): int(v) for k, v in rehearsals["template_version"].value_counts().sort_index().items()
+            str(k): int(v)
+            for k, v in rehearsals["template_version"].value_counts().sort_index().items()
         },
         "template_version": manifest.get("template_version"),
         "evidence_version": manifest.get("evidence_version"),
@@ -96,6 +108,8 @@ def metrics(summary: dict, problems: list[Problem]) -> dict:
             "warnings": len(summary["warnings"]),
             "quarantined_files": len(summary["quarantined"]),
             "contract_problems": len(problems),
-            "questions_with_mode_wanted": summary["coverage"]["questions_with_mode_wanted"]["share"],
+            "questions_with_mode_wanted": summary["coverage"]["questions_with_mode_wanted"][
+                "share"
+            ],
         }
     }

@@ -16,9 +16,13 @@ import pandas as pd
 from prepops.contract import SLUG, TAG
 from prepops.problems import Problem, show
 
-_DTYPES = {"Int64": "must be an integer", "float64": "must be a number", "boolean": "must be true or false"}
+_DTYPES = {
+    "Int64": "must be an integer",
+    "float64": "must be a number",
+    "boolean": "must be true or false",
+}
 _PATTERNS = {
-    SLUG.pattern: "must be a slug: 3-80 lowercase letters, digits or dashes, not starting with a dash",
+    SLUG.pattern: "must be a slug: 3-80 lowercase letters, digits or dashes, no leading dash",
     TAG.pattern: "must be lowercase kebab-case, e.g. too-long",
 }
 _EACH = {
@@ -77,7 +81,10 @@ def rule_for(name: str, stats: dict[str, Any], value: Any, table: str) -> tuple[
         return text.get(kind, "must not be empty"), value
     if name == "word_limit":
         words = len(str(value).split())
-        return f"must be at most {stats['max_words']} words (about one minute spoken)", f"{words} words"
+        return (
+            f"must be at most {stats['max_words']} words (about one minute spoken)",
+            f"{words} words",
+        )
     return name, value
 
 

@@ -46,11 +46,16 @@ def create(directory: Path) -> list[Path]:
 
 def dvc_add(directory: Path) -> tuple[bool, str]:
     """`dvc add` the folder so personal data goes to a DVC remote, not to git."""
-    result = subprocess.run(  # noqa: S603 - fixed argv
+    result = subprocess.run(
         [sys.executable, "-m", "dvc", "add", str(directory)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode == 0:
         return True, f"tracked by DVC: {directory}.dvc (commit it; `dvc push` sends the data)"
     reason = (result.stderr or result.stdout).strip().splitlines()
-    return False, f"dvc add failed ({reason[-1] if reason else 'no output'}); run with --no-dvc to skip"
+    return (
+        False,
+        f"dvc add failed ({reason[-1] if reason else 'no output'}); run with --no-dvc to skip",
+    )

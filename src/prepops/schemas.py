@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera import extensions
@@ -56,8 +57,8 @@ def iso_date(value: object, *, fmt: str) -> bool:
 
 
 @extensions.register_check_method(statistics=["today"], check_type="element_wise")
-def not_future(value: object, *, today: str | None) -> bool:
-    limit = dt.date.fromisoformat(today) if today else dt.date.today()
+def not_future(value: object, *, today: str) -> bool:
+    limit = dt.date.today() if today == "today" else dt.date.fromisoformat(today)
     try:
         return dt.date.fromisoformat(str(value)) <= limit
     except ValueError:
@@ -94,7 +95,7 @@ SCORE = {"ge": 1, "le": 5}
 TEXT = {"non_empty": "text"}
 TEXTS = {"non_empty": "texts"}
 SLUG_RULE = {"matches": SLUG.pattern}
-DATE = {"iso_date": "YYYY-MM-DD", "not_future": None}
+DATE = {"iso_date": "YYYY-MM-DD", "not_future": "today"}
 
 
 class Table(pa.DataFrameModel):

@@ -96,8 +96,12 @@ def flatten(
                     out.problems.append(_unknown(rel, where + ".", str(sub), subkeys))
                 elif isinstance(subvalue, dict | list):
                     out.problems.append(
-                        Problem(rel, column if not path else path + column,
-                                "must be a single value", show(subvalue))
+                        Problem(
+                            rel,
+                            column if not path else path + column,
+                            "must be a single value",
+                            show(subvalue),
+                        )
                     )
                 else:
                     row[column] = _scalar(subvalue, kinds[column])
@@ -114,7 +118,9 @@ def flatten(
                 continue
             row[key] = _scalar(value, kind) if kind != "list" else value
         else:
-            known = sorted({c.split(".")[0] for c in kinds} | {c for _, c in CHILDREN if _ == table})
+            known = sorted(
+                {c.split(".")[0] for c in kinds} | {c for _, c in CHILDREN if _ == table}
+            )
             out.problems.append(_unknown(rel, path, key, known))
     out.tables[table].append(row)
     for key, items in children:
@@ -127,7 +133,17 @@ def flatten(
                 )
                 continue
             if child == "questions":
-                flatten(item, child, rel, out, child_path, round_id=str(doc.get("id", "")), q_index=i)
+                flatten(
+                    item, child, rel, out, child_path, round_id=str(doc.get("id", "")), q_index=i
+                )
             else:
-                flatten(item, child, rel, out, child_path, round_id=keys.get("round_id"),
-                        q_index=keys.get("q_index"), f_index=i)
+                flatten(
+                    item,
+                    child,
+                    rel,
+                    out,
+                    child_path,
+                    round_id=keys.get("round_id"),
+                    q_index=keys.get("q_index"),
+                    f_index=i,
+                )

@@ -16,9 +16,6 @@ from prepops.schemas import SCHEMAS
 from prepops.tabulate import Rows, flatten
 from prepops.yamlsafe import read_yaml
 
-KIND_OF_TABLE = {"rounds": "rounds", "rehearsals": "rehearsals", "evidence": "evidence",
-                 "companies": "companies", "backbone": "backbone", "experts": "experts"}
-
 
 @dataclass
 class Workspace:
@@ -35,13 +32,19 @@ class Workspace:
 
 def discover(root: Path) -> dict[str, list[Path]]:
     """Workspace files per kind, sorted so every run sees the same order."""
-    return {kind: sorted(p for p in root.glob(pattern) if p.is_file()) for kind, pattern in LAYOUT.items()}
+    return {
+        kind: sorted(p for p in root.glob(pattern) if p.is_file())
+        for kind, pattern in LAYOUT.items()
+    }
 
 
 def _frame(rows: list[dict], table: str) -> pd.DataFrame:
+    # object columns keep YAML's own values (7 stays 7, not 7.0) for the error messages
     columns = list(SCHEMAS[table].to_schema().columns)
-    frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
-    return frame.astype(object).where(frame.notna(), None) if rows else frame.astype(object)
+    return pd.DataFrame(
+        {c: pd.Series([row.get(c) for row in rows], dtype=object) for c in columns},
+        index=pd.RangeIndex(len(rows)),
+    )
 
 
 def _validate(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -90,13 +93,16 @@ def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) 
             doc, found = read_yaml(path, rel, max_file_bytes)
             rows.problems += found
             if doc is not None:
-                flatten(doc, KIND_OF_TABLE[kind], rel, rows)
-    tables, found = _tables(rows, set())  # every file checked, so all problems show at once
+                flatten(doc, kind, rel, rows)  # layout kinds are table names
+    every, found = _tables(rows, set())  # every file checked, so all problems show at once
     problems = rows.problems + found
-    if problems:
-        tables, _ = _tables(rows, {p.file for p in problems})  # only clean files go on
+    tables = _tables(rows, {p.file for p in problems})[0] if problems else every
+    named = {
+        t: {str(r.get(k)) for r in rows.tables[t]}
+        for t, k in (("companies", "company"), ("evidence", "id"))
+    }
+    problems += crossrefs.references(every, named["companies"], named["evidence"])
     problems += crossrefs.cards(tables, files)
-    problems += crossrefs.references(tables)
     problems += crossrefs.facts(tables)
     problems = sorted(set(problems))
     quarantined = sorted({p.file for p in problems} & set(files))

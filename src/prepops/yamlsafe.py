@@ -70,7 +70,9 @@ def read_yaml(path: Path, rel: str, max_bytes: int) -> tuple[Any, list[Problem]]
     """Return (document, problems). The document is None when a problem prevents reading."""
     size = path.stat().st_size
     if size > max_bytes:
-        return None, [Problem(rel, "(file)", f"file is larger than the {max_bytes}-byte limit", str(size))]
+        return None, [
+            Problem(rel, "(file)", f"file is larger than the {max_bytes}-byte limit", str(size))
+        ]
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -78,7 +80,7 @@ def read_yaml(path: Path, rel: str, max_bytes: int) -> tuple[Any, list[Problem]]
         rule = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         return None, [Problem(rel, "(file)", rule)]
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        doc = yaml.load(text, Loader=_Loader)
     except _DuplicateKey as exc:
         return None, [Problem(rel, "(file)", f"{exc.problem}{_position(exc)}: each key once")]
     except yaml.constructor.ConstructorError as exc:

@@ -1,0 +1,78 @@
+"""`prepops validate`, `init`, `versions`: exit codes and output, via Typer's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from prepops.cli import app
+from tests.conftest import CANARY, edit
+
+runner = CliRunner()
+
+
+def test_validate_valid_workspace_exits_0(demo_ws: Path) -> None:
+    result = runner.invoke(app, ["validate", str(demo_ws)])
+    assert result.exit_code == 0, result.output
+    assert "0 problem(s): valid" in result.output
+
+
+def test_validate_invalid_workspace_lists_one_line_per_problem(demo_ws: Path) -> None:
+    edit(
+        demo_ws,
+        "rounds/helix-incident-2026-10-28.yaml",
+        lambda d: d.update(stage="x", confidence=2, interviewer=CANARY),
+    )
+    result = runner.invoke(app, ["validate", str(demo_ws)])
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if line]
+    assert len(lines) == 2
+    assert all(line.startswith("rounds/helix-incident-2026-10-28.yaml: ") for line in lines)
+    assert "Traceback" not in result.output
+    assert CANARY not in result.output
+
+
+def test_validate_json(demo_ws: Path) -> None:
+    edit(demo_ws, "evidence/checkout-latency.yaml", lambda d: d.update(modes=[]))
+    result = runner.invoke(app, ["validate", str(demo_ws), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {
+            "file": "evidence/checkout-latency.yaml",
+            "field": "modes",
+            "rule": "must be a non-empty list",
+        }
+    ]
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["validate", str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(app, ["validate", "--no-such-flag"]).exit_code == 2
+
+
+def test_init_creates_a_valid_workspace_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "mine"
+    result = runner.invoke(app, ["init", str(target), "--no-dvc"])
+    assert result.exit_code == 0, result.output
+    assert (target / "rounds" / "example.yaml.example").read_text().startswith("#")
+    assert runner.invoke(app, ["validate", str(target)]).exit_code == 0
+    again = runner.invoke(app, ["init", str(target), "--no-dvc"])
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+
+
+def test_versions_prints_the_ids(demo_ws: Path) -> None:
+    result = runner.invoke(app, ["versions", str(demo_ws)])
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)["template_version"]) == 10
+
+
+def test_cli_import_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, prepops.cli; print(sorted(m for m in ('pandas','pandera','prefect','mlflow','great_expectations','sklearn') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
