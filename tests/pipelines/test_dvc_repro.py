@@ -1,0 +1,166 @@
+"""End to end: real `dvc repro` in a temporary git copy of this repository.
+
+The steps share one copy and run in order: cold repro, no-op repro, one edited round,
+one changed param, another workspace created by `prepops init`, an invalid workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from prepops.versioning import dir_md5
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+BIN = Path(sys.executable).parent
+
+
+def sh(args: list[str], cwd: Path, env: dict, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    dst = tmp_path_factory.mktemp("repo")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for rel in listed:
+        if (ROOT / rel).is_file():
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, dst / rel)
+    for stale in ("dvc.lock", "reports/metrics.json"):
+        (dst / stale).unlink(missing_ok=True)  # a cold run, as on a new machine
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(dst / "src"),  # run this copy's code, not the installed checkout's
+        "PREFECT_HOME": str(dst / ".prefect"),
+        "PREPOPS_PREFECT_IDLE_MIN": "15",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    env.pop("PREFECT_API_URL", None)
+    sh(["git", "init", "-q", "-b", "main"], dst, env)
+    sh(["git", "add", "-A"], dst, env)
+    sh(["git", "commit", "-qm", "copy"], dst, env)
+    yield dst, env
+    sh([str(BIN / "prepops"), "stop"], dst, env, check=False)
+
+
+def repro(repo) -> subprocess.CompletedProcess:
+    dst, env = repo
+    return sh(["dvc", "repro"], dst, env, check=False)
+
+
+def set_params(dst: Path, **changes) -> None:
+    params = yaml.safe_load((dst / "params.yaml").read_text())
+    for dotted, value in changes.items():
+        node = params
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    (dst / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def test_cold_repro_writes_every_output(repo) -> None:
+    dst, _ = repo
+    result = repro(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in (
+        "rounds",
+        "questions",
+        "follow_ups",
+        "rehearsals",
+        "evidence",
+        "companies",
+        "experts",
+        "backbone",
+    ):
+        assert (dst / "reports" / "tables" / f"{name}.parquet").is_file()
+    metrics = json.loads((dst / "reports" / "metrics.json").read_text())
+    assert metrics["data"]["rounds"] == len(list((dst / "data" / "rounds").glob("*.yaml")))
+    assert json.loads((dst / "reports" / "validation.json").read_text())["problems"] == []
+
+
+def test_template_version_is_the_hash_dvc_records(repo) -> None:
+    dst, _ = repo
+    lock = yaml.safe_load((dst / "dvc.lock").read_text())
+    deps = {d["path"]: d["md5"] for d in lock["stages"]["ingest"]["deps"]}
+    manifest = json.loads((dst / "reports" / "tables" / "manifest.json").read_text())
+    assert deps["data/templates"] == dir_md5(dst / "data" / "templates") == manifest["template_md5"]
+    assert deps["data"] == dir_md5(dst / "data")
+
+
+def test_second_repro_runs_nothing(repo) -> None:
+    result = repro(repo)
+    assert result.returncode == 0
+    assert "Running stage" not in result.stdout
+    assert "Data and pipelines are up to date" in result.stdout
+
+
+def test_one_edited_round_reruns_ingest(repo) -> None:
+    dst, env = repo
+    path = dst / "data" / "rounds" / "northwind-hm-2026-11-19.yaml"
+    path.write_text(path.read_text().replace("confidence: 0.6", "confidence: 0.65"))
+    status = sh(["dvc", "status"], dst, env).stdout
+    assert "ingest:" in status and "validate:" not in status.split("ingest:")[0]
+    result = repro(repo)
+    assert result.returncode == 0, result.stderr
+    assert "Running stage 'ingest'" in result.stdout
+
+
+def test_changed_param_reruns_only_its_stage(repo) -> None:
+    dst, _ = repo
+    set_params(dst, validate__pending_after_days=30)
+    result = repro(repo)
+    assert result.returncode == 0, result.stderr
+    assert "Running stage 'ingest'" not in result.stdout
+    assert "Running stage 'validate'" in result.stdout
+
+
+def test_another_workspace_from_init(repo) -> None:
+    dst, env = repo
+    sh([str(BIN / "prepops"), "init", "mine"], dst, env)
+    assert (dst / "mine.dvc").is_file()
+    assert "/mine" in (dst / ".gitignore").read_text()
+    set_params(dst, workspace="mine")
+    result = repro(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((dst / "reports" / "metrics.json").read_text())["data"]["rounds"] == 0
+
+
+def test_invalid_workspace_fails_with_one_line_per_problem(repo) -> None:
+    dst, _ = repo
+    shutil.copytree(dst / "data", dst / "broken", ignore=shutil.ignore_patterns("processed"))
+    bad = dst / "broken" / "rounds" / "helix-incident-2026-10-28.yaml"
+    bad.write_text(
+        bad.read_text()
+        .replace("stage: incident", "stage: incidnet")
+        .replace("confidence: 0.9", "confidence: 9")
+    )
+    set_params(dst, workspace="broken")
+    result = repro(repo)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "rounds/helix-incident-2026-10-28.yaml: stage: must be one of" in out
+    assert "rounds/helix-incident-2026-10-28.yaml: confidence: must be <= 1 (got 9)" in out
+    assert "Traceback" not in out

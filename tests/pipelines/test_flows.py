@@ -1,0 +1,68 @@
+"""The ingest and validate flows, run for real under the Prefect test harness."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import edit
+
+pytestmark = [pytest.mark.flow, pytest.mark.xdist_group("prefect")]
+
+
+def _ingest(ws: Path, root: Path, on_error: str = "fail"):
+    from pipelines.ingest import ingest_flow
+
+    return ingest_flow(
+        workspace_dir=str(ws),
+        max_file_bytes=1_000_000,
+        on_error=on_error,
+        root=str(root),
+        return_state=True,
+    )
+
+
+def test_ingest_then_validate(prefect_harness, demo_ws: Path, tmp_path: Path) -> None:
+    from pipelines.validate import validate_flow
+
+    state = _ingest(demo_ws, tmp_path)
+    assert state.is_completed(), state.message
+    tables = tmp_path / "reports" / "tables"
+    rounds = pd.read_parquet(tables / "rounds.parquet")
+    assert sorted(rounds["file"]) == sorted(
+        f"rounds/{p.name}" for p in (demo_ws / "rounds").glob("*.yaml")
+    )
+    rehearsals = pd.read_parquet(tables / "rehearsals.parquet")
+    manifest = json.loads((tables / "manifest.json").read_text())
+    stamped = rehearsals[rehearsals["template_version_stamped"]]
+    assert list(stamped["template_version"]) == [manifest["template_version"]]
+    assert len(manifest["warnings"]) == len(stamped)
+
+    state = validate_flow(root=str(tmp_path), pending_after_days=21, return_state=True)
+    assert state.is_completed(), state.message
+    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
+    assert metrics["data"]["rounds"] == len(rounds)
+    assert metrics["data"]["contract_problems"] == 0
+
+
+def test_ingest_fails_on_bad_workspace_and_writes_nothing(
+    prefect_harness, demo_ws: Path, tmp_path: Path
+) -> None:
+    edit(demo_ws, "rounds/helix-incident-2026-10-28.yaml", lambda d: d.update(stage="nope"))
+    state = _ingest(demo_ws, tmp_path)
+    assert state.is_failed()
+    assert "1 problem(s)" in state.message
+    assert not (tmp_path / "reports").exists()
+
+
+def test_quarantine_runs_the_rest(prefect_harness, demo_ws: Path, tmp_path: Path) -> None:
+    edit(demo_ws, "rounds/helix-incident-2026-10-28.yaml", lambda d: d.update(confidence=9))
+    state = _ingest(demo_ws, tmp_path, on_error="quarantine")
+    assert state.is_completed()
+    manifest = json.loads((tmp_path / "reports" / "tables" / "manifest.json").read_text())
+    assert manifest["quarantined"] == ["rounds/helix-incident-2026-10-28.yaml"]
+    rounds = pd.read_parquet(tmp_path / "reports" / "tables" / "rounds.parquet")
+    assert "helix-incident-2026-10-28" not in set(rounds["id"])
