@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install run test test-fast lint format validate where stop clean lock
+.PHONY: help install run test test-fast lint format validate where stop clean lock bench
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,3 +54,6 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (then commit it)
 
 clean: stop ## Remove the venv and local service state (never the workspace)
 	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache
+
+bench: install ## Run the benchmarks (timings go to reports/bench_*.json, never into tests)
+	python benchmarks/stage_overhead.py --runs 3
