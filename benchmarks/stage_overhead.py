@@ -27,7 +27,8 @@ from prepops.paths import Paths
 paths = Paths(Path(sys.argv[1])); ws_path = Path(sys.argv[2])
 ws = workspace.load(ws_path)
 versions = versioning.versions(ws_path)
-rehearsals, warnings = ingest.stamp_rehearsals(ws.tables["rehearsals"], versions["template_version"])
+version = versions["template_version"]
+rehearsals, warnings = ingest.stamp_rehearsals(ws.tables["rehearsals"], version)
 ingest.write_tables({**ws.tables, "rehearsals": rehearsals}, paths)
 ingest.write_manifest(ingest.manifest(ws, versions, warnings, str(ws_path)), paths)
 tables, manifest = quality.read_tables(paths)
@@ -42,6 +43,11 @@ def timed(args: list[str], cwd: Path, env: dict) -> float:
     return time.perf_counter() - start
 
 
+def server(action: str, home: Path, env: dict) -> None:
+    code = f"import pathlib, prepops.orchestration as o; o.{action}(pathlib.Path(r'{home}'))"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -53,30 +59,37 @@ def main() -> None:
         (project / "dvc.yaml").write_text("stages: {}\n")
         env = {**os.environ, "PREFECT_HOME": str(project / ".prefect"), "PYTHONPATH": str(ROOT)}
         env.pop("PREFECT_API_URL", None)
-        results: dict[str, list[float]] = {k: [] for k in (
-            "floor (one process, no Prefect)", "shared server: first start (once)",
-            "ingest stage, shared server", "validate stage, shared server",
-            "ingest stage, Prefect temporary server")}
+        results: dict[str, list[float]] = {
+            k: []
+            for k in (
+                "floor (one process, no Prefect)",
+                "shared server: first start (once)",
+                "ingest stage, shared server",
+                "validate stage, shared server",
+                "ingest stage, Prefect temporary server",
+            )
+        }
         floor_cmd = [py, "-c", FLOOR, str(project), str(ROOT / "data")]
         for _ in range(runs):
             results["floor (one process, no Prefect)"].append(timed(floor_cmd, project, env))
         start = time.perf_counter()
-        subprocess.run([py, "-c", "from pathlib import Path; from prepops.orchestration import "
-                        f"ensure_server; ensure_server(Path({str(project / '.prefect')!r}))"],
-                       env=env, check=True)
+        server("ensure_server", project / ".prefect", env)
         results["shared server: first start (once)"].append(time.perf_counter() - start)
         try:
             for _ in range(runs):
-                results["ingest stage, shared server"].append(timed([py, "-m", "pipelines.ingest"], project, env))
-                results["validate stage, shared server"].append(timed([py, "-m", "pipelines.validate"], project, env))
+                for stage in ("ingest", "validate"):
+                    elapsed = timed([py, "-m", f"pipelines.{stage}"], project, env)
+                    results[f"{stage} stage, shared server"].append(elapsed)
             temp_env = {**env, "PREPOPS_PREFECT_SERVER": "temporary"}
             for _ in range(max(1, runs - 1)):
                 results["ingest stage, Prefect temporary server"].append(
-                    timed([py, "-m", "pipelines.ingest"], project, temp_env))
+                    timed([py, "-m", "pipelines.ingest"], project, temp_env)
+                )
         finally:
-            subprocess.run([py, "-c", "from pathlib import Path; from prepops.orchestration import "
-                            f"stop_server; stop_server(Path({str(project / '.prefect')!r}))"], env=env)
-    table = {k: {"median_s": round(statistics.median(v), 2), "runs": len(v)} for k, v in results.items()}
+            server("stop_server", project / ".prefect", env)
+    table = {
+        k: {"median_s": round(statistics.median(v), 2), "runs": len(v)} for k, v in results.items()
+    }
     print(f"{'measure':45} {'median s':>9} {'runs':>5}")
     for name, row in table.items():
         print(f"{name:45} {row['median_s']:9.2f} {row['runs']:5d}")
