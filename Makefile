@@ -29,7 +29,7 @@ run: install ## Run the lifecycle on the workspace named in params.yaml (dvc rep
 	@prepops where
 
 test: install ## Run the whole test suite (what CI runs)
-	python -m pytest -n 2 --dist loadgroup
+	python -m pytest -n 2 --dist loadscope
 
 test-fast: install ## Run the tests that take no DVC repro or Prefect server
 	python -m pytest -m "not e2e and not flow"

@@ -19,7 +19,9 @@ import yaml
 from prepops.versioning import dir_md5
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = (
+    pytest.mark.e2e
+)  # steps share one copy: --dist loadscope keeps them on one worker, in order
 BIN = Path(sys.executable).parent
 
 

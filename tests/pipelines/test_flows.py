@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import edit
 
-pytestmark = [pytest.mark.flow, pytest.mark.xdist_group("prefect")]
+pytestmark = pytest.mark.flow
 
 
 def _ingest(ws: Path, root: Path, on_error: str = "fail"):
