@@ -20,6 +20,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@# Prepare the local Prefect database now, so the first `dvc repro` does not wait on migrations.
+	PREFECT_HOME="$${PREFECT_HOME:-$(CURDIR)/.prefect}" $(BIN)/prefect server database upgrade -y >/dev/null
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv (if missing) and install the locked dependencies

@@ -127,10 +127,12 @@ def _serve(home: Path, port: int) -> None:
     )
 
     def stop(*_: object) -> None:
-        server.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=10)
-        server.kill()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        os.killpg(0, signal.SIGTERM)  # the server and anything it started (same session)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(0, signal.SIGKILL)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

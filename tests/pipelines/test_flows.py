@@ -66,3 +66,15 @@ def test_quarantine_runs_the_rest(prefect_harness, demo_ws: Path, tmp_path: Path
     assert manifest["quarantined"] == ["rounds/helix-incident-2026-10-28.yaml"]
     rounds = pd.read_parquet(tmp_path / "reports" / "tables" / "rounds.parquet")
     assert "helix-incident-2026-10-28" not in set(rounds["id"])
+
+
+def test_flows_use_prefect_api_url_when_set(prefect_harness, tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from prepops.orchestration import STATE, prefect_api
+
+    harness_url = PREFECT_API_URL.value()
+    assert harness_url  # the harness points Prefect at its own server
+    with prefect_api(tmp_path / ".prefect") as url:
+        assert url == harness_url
+    assert not (tmp_path / ".prefect" / STATE).exists()  # no shared server was started
