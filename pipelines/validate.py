@@ -1,4 +1,4 @@
-"""Stage `validate`: recheck the stored tables and report data health (reports/)."""
+"""Stage `validate`: recheck the stored tables and report data health (reports/validation.json)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def summarize(tables, manifest, pending_after_days: int) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def write_reports(summary: dict, problems, paths: Paths) -> None:
-    write_json(paths.validation, {**summary, "problems": [str(p) for p in problems]})
-    write_json(paths.metrics, quality.metrics(summary, problems))
+    data = quality.metrics(summary, problems)["data"]
+    write_json(paths.validation, {**summary, "data": data, "problems": [str(p) for p in problems]})
 
 
 @flow(name="validate")

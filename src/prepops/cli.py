@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from prepops.contract import MODES
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -61,6 +63,155 @@ def validate(
         summary = f"{root}: {len(ws.files)} file(s), {len(ws.problems)} problem(s)"
         typer.echo(summary if ws.problems else f"{summary}: valid", err=True)
     raise typer.Exit(1 if ws.problems else 0)
+
+
+@app.command()
+def score(
+    source: Annotated[str, typer.Argument(help="Transcript file, or - for stdin.")] = "-",
+    duration_s: Annotated[
+        float, typer.Option("--duration-s", help="Spoken length in seconds.", min=0.001)
+    ] = ...,
+    mode: Annotated[str | None, typer.Option(help="Expert mode: adds segment coverage.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score one answer: special tokens, fillers, pace, signal-to-noise (see README)."""
+    from prepops.markers import default_phrases, extend
+    from prepops.markers import score as score_text
+    from prepops.scoring_inputs import evidence_ids, expert_segments
+
+    if mode is not None and mode not in MODES:
+        typer.echo(f"--mode: must be one of {', '.join(MODES)} (got {mode!r})", err=True)
+        raise typer.Exit(2)
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"{source}: cannot read the transcript ({type(exc).__name__})", err=True)
+        raise typer.Exit(2) from None
+    paths, settings = _settings()
+    root = paths.workspace(settings.workspace)
+    phrases = extend(default_phrases(), settings.score.phrases.model_dump())
+    result = score_text(
+        text,
+        duration_s,
+        segments=expert_segments(root, mode),
+        evidence_ids=evidence_ids(root),
+        phrases=phrases,
+    )
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        typer.echo(f"{key:>17}: {shown}")
+
+
+@app.command()
+def rehearse(
+    question: Annotated[str | None, typer.Option(help="The question answered.")] = None,
+    mode: Annotated[str | None, typer.Option(help="Expert mode practised.")] = None,
+    company: Annotated[str | None, typer.Option(help="Company card this targets.")] = None,
+    transcript: Annotated[
+        str | None, typer.Option(help="Transcript file, - for stdin; omitted: opens $EDITOR.")
+    ] = None,
+    duration_s: Annotated[
+        float | None, typer.Option("--duration-s", min=0.001, help="Omitted: time it with Enter.")
+    ] = None,
+    self_score: Annotated[int | None, typer.Option(min=1, max=5)] = None,
+    workspace: Annotated[Path | None, typer.Option(help="Default: params.yaml.")] = None,
+    track: Annotated[bool, typer.Option(help="Log the run to MLflow.")] = True,
+) -> None:
+    """Capture one practice answer: write a rehearsal file, print its scorecard, log the run."""
+    import time
+
+    from prepops import capture
+    from prepops.markers import default_phrases, extend
+    from prepops.markers import score as score_text
+    from prepops.scoring_inputs import evidence_ids, expert_segments
+
+    root, _ = _workspace(workspace)
+    question = question or typer.prompt("Question")
+    while mode not in MODES:
+        mode = typer.prompt(f"Mode ({', '.join(MODES)})")
+    if duration_s is None:
+        typer.prompt("Press Enter to start answering", default="", show_default=False)
+        start = time.monotonic()
+        typer.prompt("Press Enter when you stop", default="", show_default=False)
+        duration_s = max(time.monotonic() - start, 0.001)
+    if transcript == "-":
+        text = sys.stdin.read()
+    elif transcript:
+        text = Path(transcript).read_text(encoding="utf-8-sig")
+    else:
+        text = typer.edit("# Type or paste the answer as spoken, then save and close.\n") or ""
+        text = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    doc, problems = capture.build(root, question, mode, text, duration_s, company, self_score)
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1)
+    path = capture.write(root, doc)
+    typer.echo(f"wrote {path}")
+    paths, settings = _settings()
+    result = score_text(
+        doc["transcript"],
+        doc["duration_s"],
+        expert_segments(root, mode),
+        evidence_ids(root),
+        extend(default_phrases(), settings.score.phrases.model_dump()),
+    )
+    for key, value in result.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        typer.echo(f"{key:>17}: {shown}")
+    if track:
+        from prepops import tracking
+        from prepops.rehearse import SCORE_METRICS
+        from prepops.versioning import versions as compute_versions
+
+        record = {
+            "id": doc["id"],
+            "date": doc["date"],
+            "mode": mode,
+            "company": company,
+            "template_version": doc["template_version"],
+            "template_version_stamped": False,
+            "self_score": self_score,
+            "scores": result,
+        }
+        client = tracking.client(paths.root)
+        exp = tracking.experiment_id(client, tracking.REHEARSALS, paths.root)
+        payload = tracking.rehearsal_payload(record, compute_versions(root), SCORE_METRICS)
+        counts = tracking.log_rehearsals(client, exp, [payload], tracking.git_commit(paths.root))
+        typer.echo(f"MLflow {tracking.REHEARSALS}: {counts}")
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the MLflow UI.")] = 5000,
+) -> None:
+    """Start the MLflow UI on the project's store (compare template versions there)."""
+    import os
+
+    from prepops.paths import Paths
+    from prepops.tracking import tracking_uri
+
+    root = Paths().root
+    uri = tracking_uri(root)
+    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
+    argv = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "ui",
+        "--backend-store-uri",
+        uri,
+        "--default-artifact-root",
+        (root / "mlartifacts").resolve().as_uri(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    os.execv(sys.executable, argv)
 
 
 @app.command()
@@ -117,11 +268,13 @@ def where() -> None:
         typer.echo(f"Prefect UI: {state['ui_url']} (local server; `make stop` stops it)")
     else:
         typer.echo("Prefect UI: not running; the next `dvc repro` starts it")
-    store = paths.root / "mlflow.db"
-    if store.exists():
-        typer.echo(f"MLflow UI: mlflow ui --backend-store-uri sqlite:///{store}")
+    from prepops.tracking import tracking_uri
+
+    uri = tracking_uri(paths.root)
+    if uri.startswith("sqlite:///") and not (paths.root / "mlflow.db").exists():
+        typer.echo("MLflow UI: no runs logged yet (the rehearse stage creates mlflow.db)")
     else:
-        typer.echo("MLflow UI: no runs logged yet (no store at mlflow.db)")
+        typer.echo(f"MLflow UI: `prepops ui` (store {uri})")
 
 
 @app.command()

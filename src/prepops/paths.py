@@ -30,6 +30,11 @@ class Paths:
         self.processed = self.reports / "tables"  # the feature store; outside any workspace
         self.metrics = self.reports / "metrics.json"
         self.validation = self.reports / "validation.json"
+        self.rehearsal_scores = self.reports / "rehearsals.json"
+        self.scorecard = self.reports / "scorecard.json"
+        self.calibration = self.reports / "calibration.json"
+        self.diagnosis = self.reports / "diagnosis.json"
+        self.plots = self.reports / "plots"
         self.manifest = self.processed / "manifest.json"
         self.prefect_home = self.root / ".prefect"
 

@@ -22,10 +22,43 @@ class Validate(_Frozen):
     pending_after_days: int = Field(21, ge=1)
 
 
+class PhraseLists(_Frozen):
+    fillers: list[str] = []
+    units: list[str] = []
+    currency: list[str] = []
+    markers: dict[
+        Literal[
+            "role",
+            "restatement",
+            "constraint",
+            "assumption",
+            "routing",
+            "separator",
+            "robustness",
+            "numeric",
+            "stop",
+        ],
+        list[str],
+    ] = {}
+
+
+class Score(_Frozen):
+    phrases: PhraseLists = PhraseLists()  # added to the defaults in resources/phrases.yaml
+
+
+class Evaluate(_Frozen):
+    confidence_threshold: float = Field(0.5, ge=0, le=1)  # "high" confidence from here up
+    min_n: int = Field(5, ge=2)  # below this a figure says "insufficient data"
+    strong_rubric: float = Field(4.0, ge=1, le=5)  # mean rubric of a "strong" round
+    seed: int = 0  # bootstrap intervals
+
+
 class Settings(_Frozen):
     workspace: str = "data"
     limits: Limits = Limits()
     validate_: Validate = Field(Validate(), alias="validate")
+    score: Score = Score()
+    evaluate: Evaluate = Evaluate()
 
 
 class SettingsError(ValueError):

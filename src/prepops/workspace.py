@@ -76,6 +76,17 @@ def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
+def check_document(doc: dict, table: str, rel: str) -> list[Problem]:
+    """Per-field problems of one document (for tools that write a single file)."""
+    rows = Rows()
+    flatten(doc, table, rel, rows)
+    problems = list(rows.problems)
+    for name, found in rows.tables.items():
+        if found:
+            problems += _validate(_frame(found, name), name)[1]
+    return sorted(set(problems))
+
+
 def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) -> Workspace:
     """Read every workspace file; return tables and all problems (never raises on bad input).
 

@@ -60,6 +60,7 @@ def repo(tmp_path_factory):
         "GIT_COMMITTER_EMAIL": "t@t",
     }
     env.pop("PREFECT_API_URL", None)
+    env.pop("MLFLOW_TRACKING_URI", None)  # the project's own store, inside the copy
     sh(["git", "init", "-q", "-b", "main"], dst, env)
     sh(["git", "add", "-A"], dst, env)
     sh(["git", "commit", "-qm", "copy"], dst, env)
@@ -103,6 +104,25 @@ def test_cold_repro_writes_every_output(repo) -> None:
     assert json.loads((dst / "reports" / "validation.json").read_text())["problems"] == []
 
 
+def mlflow_runs(dst: Path) -> int:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{dst / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("prepops-rehearsals")
+    return len(client.search_runs([exp.experiment_id], max_results=10_000))
+
+
+def test_lifecycle_reports_and_one_mlflow_run_per_rehearsal(repo) -> None:
+    dst, _ = repo
+    for name in ("scorecard", "calibration", "diagnosis", "rehearsals"):
+        assert json.loads((dst / "reports" / f"{name}.json").read_text())
+    for plot in ("rehearsals.csv", "calibration.csv"):
+        assert (dst / "reports" / "plots" / plot).read_text().count("\n") > 1
+    metrics = json.loads((dst / "reports" / "metrics.json").read_text())
+    assert metrics["calibration"]["n"] > 0
+    assert mlflow_runs(dst) == len(list((dst / "data" / "rehearsals").glob("*.yaml")))
+
+
 def test_template_version_is_the_hash_dvc_records(repo) -> None:
     dst, _ = repo
     lock = yaml.safe_load((dst / "dvc.lock").read_text())
@@ -113,8 +133,10 @@ def test_template_version_is_the_hash_dvc_records(repo) -> None:
 
 
 def test_second_repro_runs_nothing(repo) -> None:
+    before = mlflow_runs(repo[0])
     result = repro(repo)
     assert result.returncode == 0
+    assert mlflow_runs(repo[0]) == before
     assert "Running stage" not in result.stdout
     assert "Data and pipelines are up to date" in result.stdout
 

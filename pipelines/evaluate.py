@@ -1,0 +1,100 @@
+"""Stage `evaluate`: scorecard, calibration and diagnosis; headline metrics; one MLflow run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines._runner import run
+from prepops import calibration, evaluate, tracking
+from prepops.ingest import TABLES
+from prepops.paths import Paths
+from prepops.storage import write_json, write_text
+
+
+@task(cache_policy=NO_CACHE)
+def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict, dict, dict]:
+    tables = {name: pd.read_parquet(paths.table(name)) for name in TABLES}
+    validation = json.loads(paths.validation.read_text(encoding="utf-8"))
+    rehearsals = json.loads(paths.rehearsal_scores.read_text(encoding="utf-8"))
+    manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    return tables, validation, rehearsals, manifest
+
+
+@task(cache_policy=NO_CACHE)
+def compute(
+    tables: dict[str, pd.DataFrame], threshold: float, min_n: int, strong: float, seed: int
+) -> dict:
+    return evaluate.evaluate(tables, threshold, min_n, strong, seed)
+
+
+@task(cache_policy=NO_CACHE)
+def write_reports(result: dict, metrics: dict, paths: Paths) -> list[Path]:
+    written = [
+        write_json(paths.scorecard, result["scorecard"]),
+        write_json(paths.calibration, result["calibration"]),
+        write_json(paths.diagnosis, result["diagnosis"]),
+    ]
+    write_text(
+        paths.plots / "calibration.csv",
+        calibration.curve_rows(result["calibration"]).to_csv(index=False),
+    )
+    write_json(paths.metrics, metrics)
+    return written
+
+
+@task(cache_policy=NO_CACHE)
+def track(metrics: dict, artifacts: list[Path], manifest: dict, root: Path) -> str:
+    client = tracking.client(root)
+    exp = tracking.experiment_id(client, tracking.EVALUATION, root)
+    tags = {
+        "git_commit": tracking.git_commit(root),
+        "template_version": manifest.get("template_version") or "unknown",
+        "evidence_version": manifest.get("evidence_version") or "unknown",
+        "dvc_template_md5": manifest.get("template_md5") or "unknown",
+        "dvc_evidence_md5": manifest.get("evidence_md5") or "unknown",
+    }
+    return tracking.log_evaluation(client, exp, evaluate.flat(metrics), artifacts, tags)
+
+
+@flow(name="evaluate")
+def evaluate_flow(root: str, threshold: float, min_n: int, strong: float, seed: int):
+    logger = get_run_logger()
+    paths = Paths(Path(root))
+    tables, validation, rehearsals, manifest = read_inputs(paths)
+    result = compute(tables, threshold, min_n, strong, seed)
+    metrics = evaluate.headline(result, validation["data"], rehearsals["by_template_version"])
+    artifacts = write_reports(result, metrics, paths)
+    run_id = track(
+        metrics, [*artifacts, paths.validation, paths.rehearsal_scores], manifest, paths.root
+    )
+    overall = result["calibration"]["overall"]
+    logger.info(
+        "calibration: n=%s status=%s brier=%s",
+        overall["n"],
+        overall["status"],
+        overall.get("brier"),
+    )
+    logger.info("diagnosis: %s; MLflow run %s", result["diagnosis"]["primary_counts"], run_id)
+    return metrics
+
+
+def main() -> None:
+    run(
+        evaluate_flow,
+        lambda s, p: {
+            "root": str(p.root),
+            "threshold": s.evaluate.confidence_threshold,
+            "min_n": s.evaluate.min_n,
+            "strong": s.evaluate.strong_rubric,
+            "seed": s.evaluate.seed,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

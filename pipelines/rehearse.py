@@ -1,0 +1,77 @@
+"""Stage `rehearse`: score every rehearsal and track each as an MLflow run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines._runner import run
+from prepops import rehearse, tracking
+from prepops.markers import default_phrases, extend
+from prepops.paths import Paths
+from prepops.storage import write_json, write_text
+
+
+@task(cache_policy=NO_CACHE)
+def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict]:
+    tables = {n: pd.read_parquet(paths.table(n)) for n in ("rehearsals", "experts", "evidence")}
+    return tables, json.loads(paths.manifest.read_text(encoding="utf-8"))
+
+
+@task(cache_policy=NO_CACHE)
+def score_all(tables: dict[str, pd.DataFrame], extra_phrases: dict) -> list[dict]:
+    phrases = extend(default_phrases(), extra_phrases)
+    return rehearse.score_rehearsals(
+        tables["rehearsals"], tables["experts"], tables["evidence"], phrases
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def write_outputs(records: list[dict], paths: Paths) -> dict:
+    by_version = rehearse.by_template_version(records)
+    write_json(paths.rehearsal_scores, {"by_template_version": by_version, "rehearsals": records})
+    write_text(paths.plots / "rehearsals.csv", rehearse.plot_rows(records).to_csv(index=False))
+    return by_version
+
+
+@task(cache_policy=NO_CACHE)
+def track(records: list[dict], manifest: dict, root: Path) -> dict:
+    client = tracking.client(root)
+    exp = tracking.experiment_id(client, tracking.REHEARSALS, root)
+    payloads = [tracking.rehearsal_payload(r, manifest, rehearse.SCORE_METRICS) for r in records]
+    return tracking.log_rehearsals(client, exp, payloads, tracking.git_commit(root))
+
+
+@flow(name="rehearse")
+def rehearse_flow(root: str, extra_phrases: dict):
+    logger = get_run_logger()
+    paths = Paths(Path(root))
+    tables, manifest = read_inputs(paths)
+    records = score_all(tables, extra_phrases)
+    by_version = write_outputs(records, paths)
+    counts = track(records, manifest, paths.root)
+    for version, row in by_version.items():
+        logger.info(
+            "template %s: n=%s coverage=%s filler_rate=%s",
+            version,
+            row["n"],
+            row["coverage"],
+            row["filler_rate"],
+        )
+    logger.info("MLflow %s: %s", tracking.REHEARSALS, counts)
+    return counts
+
+
+def main() -> None:
+    run(
+        rehearse_flow,
+        lambda s, p: {"root": str(p.root), "extra_phrases": s.score.phrases.model_dump()},
+    )
+
+
+if __name__ == "__main__":
+    main()

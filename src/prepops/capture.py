@@ -1,0 +1,74 @@
+"""`prepops rehearse`: turn a captured answer into a valid rehearsal file (never overwriting)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+from prepops.problems import Problem
+from prepops.storage import write_new
+from prepops.versioning import versions
+from prepops.workspace import check_document
+from prepops.yamlsafe import read_yaml
+
+
+def company_names(workspace: Path) -> set[str]:
+    names = set()
+    for path in (workspace / "companies").glob("*.yaml"):
+        doc, _ = read_yaml(path, path.name, 1_000_000)
+        if doc and isinstance(doc.get("company"), str):
+            names.add(doc["company"])
+    return names
+
+
+def next_id(workspace: Path, day: dt.date, mode: str) -> str:
+    taken = {p.stem for p in (workspace / "rehearsals").glob("*.yaml")}
+    n = 1
+    while f"{day.isoformat()}-{mode}-{n:02d}" in taken:
+        n += 1
+    return f"{day.isoformat()}-{mode}-{n:02d}"
+
+
+def build(
+    workspace: Path,
+    question: str,
+    mode: str,
+    transcript: str,
+    duration_s: float,
+    company: str | None = None,
+    self_score: int | None = None,
+    day: dt.date | None = None,
+) -> tuple[dict, list[Problem]]:
+    """The rehearsal document, stamped with the current template version, and its problems."""
+    day = day or dt.date.today()
+    doc: dict = {
+        "id": next_id(workspace, day, mode),
+        "date": day.isoformat(),
+        "question": question,
+        "mode": mode,
+    }
+    if company:
+        doc["company"] = company
+    doc["duration_s"] = round(float(duration_s), 1)
+    if self_score is not None:
+        doc["self_score"] = self_score
+    doc["template_version"] = versions(workspace)["template_version"]
+    doc["transcript"] = transcript.strip()
+    rel = f"rehearsals/{doc['id']}.yaml"
+    problems = check_document(doc, "rehearsals", rel)
+    if company and company not in company_names(workspace):
+        problems.append(
+            Problem(
+                rel, "company", "must match the `company` of a card in companies/", repr(company)
+            )
+        )
+    return doc, problems
+
+
+def write(workspace: Path, doc: dict) -> Path:
+    text = "# Captured with `prepops rehearse`.\n" + yaml.safe_dump(
+        doc, sort_keys=False, allow_unicode=True, width=96
+    )
+    return write_new(workspace / "rehearsals" / f"{doc['id']}.yaml", text)

@@ -1,0 +1,58 @@
+"""The `evaluate` stage's pure part: scorecard + calibration + diagnosis -> headline metrics."""
+
+from __future__ import annotations
+
+from prepops import calibration, diagnosis, scorecard
+
+
+def evaluate(tables: dict, threshold: float, min_n: int, strong: float, seed: int) -> dict:
+    return {
+        "scorecard": scorecard.build(tables, strong),
+        "calibration": calibration.calibrate(tables["rounds"], threshold, min_n, seed),
+        "diagnosis": diagnosis.diagnose(tables),
+    }
+
+
+def headline(result: dict, data_counts: dict, rehearsals_by_version: dict) -> dict:
+    """The flat figures `dvc metrics diff` compares week to week (None where not computable)."""
+    cal, sc, dx = result["calibration"]["overall"], result["scorecard"], result["diagnosis"]
+    latest = list(rehearsals_by_version.values())[-1] if rehearsals_by_version else {}
+    return {
+        "data": data_counts,
+        "calibration": {
+            "n": cal["n"],
+            "brier": cal.get("brier"),
+            "ece": cal.get("ece"),
+            "gap": cal.get("gap"),
+            "overconfident": cal["confusion"]["overconfident"],
+        },
+        "scorecard": {
+            "loss_proxy_mean": sc["loss_proxy"]["overall"]["mean"],
+            "corrective_share": sc["robustness"]["corrective_share"],
+            "rescue_rate_after_adversarial": sc["robustness"]["rescue_rate_after_adversarial"][
+                "rate"
+            ],
+            "first_answer_median_s": sc["latency"]["first_answer_s"].get("median"),
+            "strong_but_rejected": sc["decision_threshold"]["rejected_anyway"],
+        },
+        "diagnosis": {
+            **{f"primary_{k}": v for k, v in dx["primary_counts"].items()},
+            "misroute_rate": dx["misrouting"]["rate"],
+        },
+        "rehearsals_latest_template": {
+            k: latest.get(k)
+            for k in ("n", "coverage", "filler_rate", "snr", "order_score", "self_score")
+        },
+    }
+
+
+def flat(metrics: dict, prefix: str = "") -> dict[str, float]:
+    """Nested metrics -> {"a.b": value} with only numbers (for MLflow)."""
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out |= flat(value, f"{name}.")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out

@@ -1,0 +1,148 @@
+"""MLflow tracking: one run per rehearsal, one run per evaluation, batched and idempotent.
+
+The store defaults to a SQLite file in the project (absolute path) with artifacts beside
+it; MLFLOW_TRACKING_URI overrides it. Only scores, versions and ids are logged: the
+workspace's `interviewer` and `notes` never reach the tables this module reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REHEARSALS = "prepops-rehearsals"
+EVALUATION = "prepops-evaluation"
+
+
+def tracking_uri(root: Path) -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(root / 'mlflow.db').resolve()}"
+
+
+def git_commit(root: Path) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def client(root: Path):
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri(root))
+
+
+def experiment_id(mlflow_client, name: str, root: Path) -> str:
+    found = mlflow_client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    artifacts = (root / "mlartifacts" / name).resolve().as_uri()
+    return mlflow_client.create_experiment(name, artifact_location=artifacts)
+
+
+def _ms(day: str) -> int:
+    return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def rehearsal_payload(record: dict, versions: dict, metric_keys: tuple[str, ...]) -> dict:
+    """What one rehearsal run holds; the fingerprint changes only when a logged value does."""
+    scores = record["scores"]
+    metrics = {k: float(scores[k]) for k in metric_keys if scores.get(k) is not None}
+    metrics["has_stop"] = float(scores["has_stop"])
+    metrics["markers"] = float(len(scores["markers"]))
+    metrics["numeric_anchors"] = float(len(scores["numeric_anchors"]))
+    if record["self_score"] is not None:
+        metrics["self_score"] = float(record["self_score"])
+    params = {
+        "mode": record["mode"],
+        "company": record["company"] or "none",
+        "template_version": record["template_version"] or "unknown",
+        "template_version_stamped": str(record["template_version_stamped"]).lower(),
+    }
+    tags = {
+        "rehearsal_id": record["id"],
+        "template_version": params["template_version"],
+        "dvc_template_md5": versions.get("template_md5") or "unknown",
+        "dvc_evidence_md5": versions.get("evidence_md5") or "unknown",
+        "evidence_version": versions.get("evidence_version") or "unknown",
+    }
+    body = json.dumps([params, metrics, tags, record["date"]], sort_keys=True)
+    return {
+        "id": record["id"],
+        "date": record["date"],
+        "params": params,
+        "metrics": metrics,
+        "tags": tags,
+        "fingerprint": hashlib.sha256(body.encode()).hexdigest()[:16],
+        "scorecard": {**scores, "id": record["id"], "self_score": record["self_score"]},
+    }
+
+
+def _current_runs(mlflow_client, exp_id: str) -> dict[str, Any]:
+    runs = mlflow_client.search_runs(
+        [exp_id], filter_string="tags.superseded = 'false'", max_results=50_000
+    )
+    return {run.data.tags.get("rehearsal_id"): run for run in runs}
+
+
+def log_rehearsals(mlflow_client, exp_id: str, payloads: list[dict], commit: str) -> dict:
+    """Log new or changed rehearsals (one batched call each); mark replaced runs superseded."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    current = _current_runs(mlflow_client, exp_id)
+    counts = {"logged": 0, "unchanged": 0, "superseded": 0}
+    for p in payloads:
+        old = current.get(p["id"])
+        if old is not None and old.data.tags.get("fingerprint") == p["fingerprint"]:
+            counts["unchanged"] += 1
+            continue
+        ts = _ms(p["date"])
+        tags = {
+            **p["tags"],
+            "fingerprint": p["fingerprint"],
+            "superseded": "false",
+            "git_commit": commit,
+        }
+        run = mlflow_client.create_run(exp_id, start_time=ts, tags=tags, run_name=p["id"])
+        run_id = run.info.run_id
+        mlflow_client.log_batch(
+            run_id,
+            metrics=[Metric(k, v, ts, 0) for k, v in sorted(p["metrics"].items())],
+            params=[Param(k, v) for k, v in sorted(p["params"].items())],
+            tags=[RunTag("mlflow.note.content", f"Rehearsal {p['id']} on {p['date']}")],
+        )
+        mlflow_client.log_dict(run_id, p["scorecard"], "scorecard.json")
+        mlflow_client.set_terminated(run_id, end_time=ts)
+        counts["logged"] += 1
+        if old is not None:
+            mlflow_client.set_tag(old.info.run_id, "superseded", "true")
+            mlflow_client.set_tag(old.info.run_id, "superseded_by", run_id)
+            counts["superseded"] += 1
+    return counts
+
+
+def log_evaluation(
+    mlflow_client, exp_id: str, metrics: dict[str, float], artifacts: list[Path], tags: dict
+) -> str:
+    """One run per pipeline evaluation: headline metrics, reports as artifacts."""
+    from mlflow.entities import Metric, RunTag
+
+    run = mlflow_client.create_run(exp_id, tags=tags, run_name=f"evaluate-{dt.date.today()}")
+    run_id = run.info.run_id
+    ts = run.info.start_time
+    mlflow_client.log_batch(
+        run_id,
+        metrics=[Metric(k, float(v), ts, 0) for k, v in sorted(metrics.items())],
+        tags=[RunTag(k, str(v)) for k, v in sorted(tags.items())],
+    )
+    for path in artifacts:
+        mlflow_client.log_artifact(run_id, str(path))
+    mlflow_client.set_terminated(run_id)
+    return run_id

@@ -1,0 +1,75 @@
+"""`prepops rehearse`: a valid, stamped file that never overwrites, and a logged run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from prepops import capture
+from prepops.cli import app
+from prepops.versioning import versions
+from prepops.workspace import load
+
+ANSWER = "So the question is what ships first. The constraint is one quarter. That's my answer."
+
+
+def test_build_stamps_the_current_template_version(demo_ws: Path) -> None:
+    doc, problems = capture.build(
+        demo_ws,
+        "What ships first?",
+        "product",
+        ANSWER,
+        20,
+        "Lumen Health",
+        3,
+        dt.date(2026, 11, 24),
+    )
+    assert problems == []
+    assert doc["id"] == "2026-11-24-product-01"
+    assert doc["template_version"] == versions(demo_ws)["template_version"]
+    path = capture.write(demo_ws, doc)
+    assert load(demo_ws).problems == []
+    assert capture.next_id(demo_ws, dt.date(2026, 11, 24), "product") == "2026-11-24-product-02"
+    with pytest.raises(FileExistsError):
+        capture.write(demo_ws, doc)
+    assert yaml.safe_load(path.read_text())["transcript"] == ANSWER
+
+
+def test_build_reports_bad_values(demo_ws: Path) -> None:
+    _, problems = capture.build(demo_ws, "Q?", "product", "   ", 20, "Nobody Inc")
+    lines = [str(p) for p in problems]
+    assert any(line.endswith("transcript: must not be empty (got '')") for line in lines)
+    assert any("company: must match" in line for line in lines)
+
+
+def test_cli_rehearse_from_flags_writes_scores_and_logs(
+    demo_ws: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'm.db'}")
+    transcript = tmp_path / "answer.txt"
+    transcript.write_text(ANSWER)
+    args = [
+        "rehearse",
+        "--question",
+        "What ships first?",
+        "--mode",
+        "product",
+        "--company",
+        "Lumen Health",
+        "--transcript",
+        str(transcript),
+        "--duration-s",
+        "20",
+        "--workspace",
+        str(demo_ws),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "coverage: 0.4286" in result.output
+    assert "'logged': 1" in result.output
+    written = sorted((demo_ws / "rehearsals").glob(f"{dt.date.today().isoformat()}-product-*.yaml"))
+    assert len(written) == 1

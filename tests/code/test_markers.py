@@ -1,0 +1,114 @@
+"""Transcript scoring: definitions on small cases, and quality on the labelled set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from prepops.contract import MARKERS
+from prepops.markers import default_phrases, extend, like_fillers, order_score, score
+
+LABELLED = yaml.safe_load((Path(__file__).parents[1] / "data" / "transcripts.yaml").read_text())
+
+
+def test_labelled_set_is_large_and_varied() -> None:
+    assert len(LABELLED) >= 40
+    assert {m for case in LABELLED for m in case["markers"]} == set(MARKERS)
+
+
+def quality() -> tuple[float, float, float]:
+    tp = fp = fn = 0
+    errors = []
+    for case in LABELLED:
+        got, want = set(score(case["text"], 30)["markers"]), set(case["markers"])
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+        errors.append(abs(score(case["text"], 30)["fillers"] - case["fillers"]))
+    return tp / (tp + fp), tp / (tp + fn), sum(errors) / len(errors)
+
+
+def test_marker_precision_recall_and_filler_error_on_the_labelled_set() -> None:
+    precision, recall, filler_mae = quality()
+    assert precision >= 0.9
+    assert recall >= 0.85
+    assert filler_mae <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "fillers"),
+    [
+        ("It was, like, slow.", 1),
+        ("Like, nobody knew.", 1),
+        ("We had like 3x the load.", 1),
+        ("I would like to add a cache.", 0),
+        ("It looks like a cold cache.", 0),
+        ("Something like a queue.", 0),
+    ],
+)
+def test_like_only_counts_as_a_filler(text: str, fillers: int) -> None:
+    assert len(like_fillers(text)) == fillers
+
+
+def test_definitions_on_one_answer() -> None:
+    text = (
+        "So the question is why checkout slowed. The constraint is paying users. "
+        "I'll assume tracing exists. This is a debugging question. Timeline: it starts at the "
+        "deploy; the hypotheses are a cold cache or a slow query; tests come next. "
+        "If that fails we roll back. p99 fell from 900 ms to 180 ms in checkout-latency. "
+        "That's my answer."
+    )
+    s = score(
+        text,
+        30,
+        segments=["timeline", "hypotheses", "tests", "fix"],
+        evidence_ids=["checkout-latency"],
+    )
+    assert s["words"] == len(text.split())
+    assert s["wpm"] == pytest.approx(s["words"] * 2, abs=0.1)
+    assert set(s["markers"]) >= {
+        "restatement",
+        "constraint",
+        "assumption",
+        "routing",
+        "robustness",
+        "numeric",
+        "stop",
+        "separator",
+    }
+    assert s["coverage"] == 1.0
+    assert s["numeric_anchors"] == ["900 ms", "180 ms"]
+    assert s["segment_coverage"] == 0.75
+    assert s["latency_s"] == 0.0
+    assert s["has_stop"] is True
+    assert s["order_score"] == 1.0
+    # 8 markers + 2 anchors + 1 evidence id + 3 segments in half a minute
+    assert s["snr"] == pytest.approx(14 / 0.5)
+
+
+def test_latency_is_time_before_the_first_restatement_or_constraint() -> None:
+    text = "Okay okay okay okay okay okay okay okay okay. So the question is what to ship."
+    s = score(text, 60)
+    assert s["latency_s"] == pytest.approx(60 * 9 / len(text.split()), abs=0.01)
+    assert score("No markers here at all.", 20)["latency_s"] == 20.0
+
+
+def test_stop_must_be_in_the_last_quarter() -> None:
+    early = "That's my answer. " + "More words follow here without end. " * 10
+    assert score(early, 60)["has_stop"] is False
+
+
+def test_order_score() -> None:
+    assert order_score({"restatement": 1, "constraint": 5, "stop": 9}) == 1.0
+    assert order_score({"restatement": 9, "stop": 1}) == 0.0
+    assert order_score({"stop": 1}) is None
+
+
+def test_phrases_extend_from_params() -> None:
+    phrases = extend(
+        default_phrases(), {"markers": {"stop": ["over to you"]}, "fillers": ["right so"]}
+    )
+    s = score("Right so we cached it. Over to you.", 10, phrases=phrases)
+    assert "stop" in s["markers"]
+    assert s["fillers"] == 1
+    assert "stop" not in score("Over to you.", 10)["markers"]
