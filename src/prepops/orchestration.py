@@ -4,7 +4,8 @@ Prefect 3 starts a temporary server inside every process that runs a flow withou
 API URL; measured here that costs 12-18 s per `dvc repro` stage. Instead the first
 stage starts one local `prefect server` (state under PREFECT_HOME, default .prefect/ in
 the project) and later stages reuse it, so its UI also outlives the run. A watchdog
-stops it after `PREPOPS_PREFECT_IDLE_MIN` minutes (default 60) without a stage using it.
+stops it after `PREPOPS_PREFECT_IDLE_MIN` minutes (default 60) without a stage using it,
+and keeps a warm stage runner beside it (prepops.warm).
 Set PREPOPS_PREFECT_SERVER=temporary to get Prefect's own per-process server instead.
 """
 
@@ -44,25 +45,39 @@ def prefect_home(default: Path) -> Path:
     return Path(os.environ.get("PREFECT_HOME") or default).expanduser().resolve()
 
 
-def server_state(home: Path) -> dict | None:
-    state = home / STATE
+def _recorded(home: Path) -> dict | None:
     try:
-        data = json.loads(state.read_text())
+        return json.loads((home / STATE).read_text())
     except (OSError, ValueError):
         return None
-    return data if _healthy(data.get("api_url", "")) else None
 
 
-def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
-    """API URL of the shared local server, starting it (once, under a lock) if needed."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def server_state(home: Path) -> dict | None:
+    """The shared server's record, if it is up and answering."""
+    data = _recorded(home)
+    return data if data and _healthy(data.get("api_url", "")) else None
+
+
+def start_server(home: Path) -> str:
+    """API URL of the shared server, spawning it if none is up or starting. Returns at once."""
     home.mkdir(parents=True, exist_ok=True)
     with (home / f"{STATE}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if state := server_state(home):
+        known = _recorded(home)
+        if known and (_healthy(known["api_url"]) or _alive(known["pid"])):
             os.utime(home / STATE)  # keeps the idle watchdog from stopping it
-            return state["api_url"]
+            return known["api_url"]
         port = _free_port()
-        api_url = f"http://127.0.0.1:{port}/api"
         env = {
             **os.environ,
             "PREFECT_HOME": str(home),
@@ -79,15 +94,26 @@ def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + startup_timeout
-        while not _healthy(api_url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
-            time.sleep(0.2)
-        state = {"api_url": api_url, "ui_url": f"http://127.0.0.1:{port}", "pid": proc.pid}
+        state = {
+            "api_url": f"http://127.0.0.1:{port}/api",
+            "ui_url": f"http://127.0.0.1:{port}",
+            "pid": proc.pid,
+        }
         (home / STATE).write_text(json.dumps(state))
-        return api_url
+        return state["api_url"]
+
+
+def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
+    """API URL of the shared local server, waiting until it answers."""
+    url = start_server(home)
+    deadline = time.monotonic() + startup_timeout
+    while not _healthy(url):
+        known = _recorded(home)
+        if not known or not _alive(known["pid"]) or time.monotonic() > deadline:
+            stop_server(home)
+            raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
+        time.sleep(0.2)
+    return url
 
 
 def stop_server(home: Path) -> bool:
@@ -118,17 +144,24 @@ def prefect_api(default_home: Path) -> Iterator[str | None]:
 
 
 def _serve(home: Path, port: int) -> None:
-    """Run `prefect server start` and stop it once no stage has used it for a while."""
+    """Run `prefect server start` and the warm stage runner; stop both once idle."""
     idle = float(os.environ.get("PREPOPS_PREFECT_IDLE_MIN", "60")) * 60
     # Scheduler and late-run services serve deployments, which prepops does not use.
     argv = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", *argv, "--no-scheduler", "--no-late-runs"]
     )
+    runner_env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+
+    def start_runner() -> subprocess.Popen:
+        # imports in parallel with the server's own start-up
+        return subprocess.Popen([sys.executable, "-m", "prepops.warm", str(home)], env=runner_env)
+
+    runner = start_runner() if os.environ.get("PREPOPS_WARM") != "0" else None
 
     def stop(*_: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        os.killpg(0, signal.SIGTERM)  # the server and anything it started (same session)
+        os.killpg(0, signal.SIGTERM)  # the server, the runner and their children (same session)
         try:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -137,7 +170,9 @@ def _serve(home: Path, port: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     while server.poll() is None:
-        time.sleep(5)
+        time.sleep(2)
+        if runner is not None and runner.poll() is not None:
+            runner = start_runner()  # it exits when the code it loaded has changed
         try:
             last = (home / STATE).stat().st_mtime
         except OSError:

@@ -24,8 +24,12 @@ def store(tmp_path: Path, monkeypatch) -> Path:
 
 def _log(ws: Path, root: Path) -> tuple[dict, object, str]:
     tables = load(ws).tables
-    records = rehearse.score_rehearsals(tables["rehearsals"].assign(template_version_stamped=False),
-                                        tables["experts"], tables["evidence"], default_phrases())  # fmt: skip
+    records = rehearse.score_rehearsals(
+        tables["rehearsals"].assign(template_version_stamped=False),
+        tables["experts"],
+        tables["evidence"],
+        default_phrases(),
+    )
     client = tracking.client(root)
     exp = tracking.experiment_id(client, tracking.REHEARSALS, root)
     payloads = [

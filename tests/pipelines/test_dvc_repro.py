@@ -152,6 +152,21 @@ def test_one_edited_round_reruns_ingest(repo) -> None:
     assert "Running stage 'ingest'" in result.stdout
 
 
+def test_edited_code_never_runs_stale_in_the_warm_runner(repo) -> None:
+    dst, _ = repo
+    quality = dst / "src" / "prepops" / "quality.py"
+    quality.write_text(
+        quality.read_text().replace(
+            'warnings = list(manifest.get("warnings", []))',
+            'warnings = [*manifest.get("warnings", []), "edited-code-ran"]',
+        )
+    )
+    result = repro(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Running stage 'validate'" in result.stdout
+    assert "edited-code-ran" in (dst / "reports" / "validation.json").read_text()
+
+
 def test_changed_param_reruns_only_its_stage(repo) -> None:
     dst, _ = repo
     set_params(dst, validate__pending_after_days=30)
