@@ -113,6 +113,7 @@ def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
             stop_server(home)
             raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
         time.sleep(0.2)
+    os.utime(home / STATE)
     return url
 
 
@@ -169,15 +170,19 @@ def _serve(home: Path, port: int) -> None:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    ready = False
     while server.poll() is None:
         time.sleep(2)
+        if not home.is_dir():
+            stop()  # the project (and its .prefect/) was deleted
         if runner is not None and runner.poll() is not None:
             runner = start_runner()  # it exits when the code it loaded has changed
+        ready = ready or _healthy(runner_env["PREFECT_API_URL"])
         try:
             last = (home / STATE).stat().st_mtime
         except OSError:
-            continue  # not yet written, or being replaced
-        if time.time() - last > idle:
+            continue  # being replaced
+        if ready and time.time() - last > idle:  # idle time counts once it is up
             (home / STATE).unlink(missing_ok=True)
             stop()
 

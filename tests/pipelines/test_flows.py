@@ -43,9 +43,10 @@ def test_ingest_then_validate(prefect_harness, demo_ws: Path, tmp_path: Path) ->
 
     state = validate_flow(root=str(tmp_path), pending_after_days=21, return_state=True)
     assert state.is_completed(), state.message
-    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
-    assert metrics["data"]["rounds"] == len(rounds)
-    assert metrics["data"]["contract_problems"] == 0
+    report = json.loads((tmp_path / "reports" / "validation.json").read_text())
+    assert report["data"]["rounds"] == len(rounds)
+    assert report["data"]["contract_problems"] == 0
+    assert report["problems"] == []
 
 
 def test_ingest_fails_on_bad_workspace_and_writes_nothing(
@@ -78,3 +79,39 @@ def test_flows_use_prefect_api_url_when_set(prefect_harness, tmp_path: Path) -> 
     with prefect_api(tmp_path / ".prefect") as url:
         assert url == harness_url
     assert not (tmp_path / ".prefect" / STATE).exists()  # no shared server was started
+
+
+def test_rehearse_and_evaluate_flows(
+    prefect_harness, demo_ws: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from mlflow.tracking import MlflowClient
+
+    from pipelines.evaluate import evaluate_flow
+    from pipelines.rehearse import rehearse_flow
+    from pipelines.validate import validate_flow
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert _ingest(demo_ws, tmp_path).is_completed()
+    assert validate_flow(
+        root=str(tmp_path), pending_after_days=21, return_state=True
+    ).is_completed()
+    state = rehearse_flow(root=str(tmp_path), extra_phrases={}, return_state=True)
+    assert state.is_completed(), state.message
+    n = len(list((demo_ws / "rehearsals").glob("*.yaml")))
+    assert state.result() == {"logged": n, "unchanged": 0, "superseded": 0}
+    state = evaluate_flow(
+        root=str(tmp_path), threshold=0.5, min_n=5, strong=4.0, seed=0, return_state=True
+    )
+    assert state.is_completed(), state.message
+    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
+    assert metrics["data"]["rehearsals"] == n
+    client = MlflowClient(tracking_uri=uri)
+    runs = client.search_runs([client.get_experiment_by_name("prepops-evaluation").experiment_id])
+    assert len(runs) == 1
+    assert runs[0].data.metrics["calibration.n"] == metrics["calibration"]["n"]
+    assert {a.path for a in client.list_artifacts(runs[0].info.run_id)} >= {
+        "scorecard.json",
+        "calibration.json",
+        "diagnosis.json",
+    }
