@@ -177,7 +177,10 @@ def _serve(home: Path, port: int) -> None:
             stop()  # the project (and its .prefect/) was deleted
         if runner is not None and runner.poll() is not None:
             runner = start_runner()  # it exits when the code it loaded has changed
-        ready = ready or _healthy(runner_env["PREFECT_API_URL"])
+        if not ready and _healthy(runner_env["PREFECT_API_URL"]):
+            ready = True
+            with contextlib.suppress(OSError):
+                os.utime(home / STATE)  # the idle clock starts when the server is up
         try:
             last = (home / STATE).stat().st_mtime
         except OSError:
