@@ -192,11 +192,14 @@ def ui(
     import os
 
     from prepops.paths import Paths
-    from prepops.tracking import tracking_uri
+    from prepops.tracking import rehearsal_experiment_id, tracking_uri
 
     root = Paths().root
     uri = tracking_uri(root)
     typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
+    if exp := rehearsal_experiment_id(uri):
+        # MLflow 3 opens experiments in its GenAI view; this goes straight to the runs table
+        typer.echo(f"rehearsal runs: http://127.0.0.1:{port}/#/experiments/{exp}/runs")
     argv = [
         sys.executable,
         "-m",

@@ -23,6 +23,23 @@ def tracking_uri(root: Path) -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(root / 'mlflow.db').resolve()}"
 
 
+def rehearsal_experiment_id(uri: str) -> str | None:
+    """The rehearsal experiment's id, read from a SQLite store without importing MLflow."""
+    import sqlite3
+
+    path = uri.removeprefix("sqlite:///")
+    if not uri.startswith("sqlite:///") or not Path(path).exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            row = db.execute(
+                "SELECT experiment_id FROM experiments WHERE name = ?", (REHEARSALS,)
+            ).fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
+
+
 def git_commit(root: Path) -> str:
     try:
         out = subprocess.run(
