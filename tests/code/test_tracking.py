@@ -97,3 +97,9 @@ def test_no_sensitive_text_reaches_the_store(demo_ws: Path, store: Path) -> None
     assert any(p.name == "mlflow.db" for p in written)
     for path in written:
         assert CANARY.encode() not in path.read_bytes(), path
+
+
+def test_rehearsal_experiment_id_is_read_without_mlflow(demo_ws: Path, store: Path) -> None:
+    _, client, exp = _log(demo_ws, store)
+    assert tracking.rehearsal_experiment_id(tracking.tracking_uri(store)) == exp
+    assert tracking.rehearsal_experiment_id(f"sqlite:///{store / 'missing.db'}") is None
