@@ -51,7 +51,7 @@ def build(
     }
     if company:
         doc["company"] = company
-    doc["duration_s"] = round(float(duration_s), 1)
+    doc["duration_s"] = max(round(float(duration_s), 1), 0.1)  # a timed answer is never 0 s
     if self_score is not None:
         doc["self_score"] = self_score
     doc["template_version"] = versions(workspace)["template_version"]

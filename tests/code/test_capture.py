@@ -73,3 +73,17 @@ def test_cli_rehearse_from_flags_writes_scores_and_logs(
     assert "'logged': 1" in result.output
     written = sorted((demo_ws / "rehearsals").glob(f"{dt.date.today().isoformat()}-product-*.yaml"))
     assert len(written) == 1
+
+
+def test_cli_rehearse_interactive_prompts_and_timing(demo_ws: Path, tmp_path: Path) -> None:
+    transcript = tmp_path / "answer.txt"
+    transcript.write_text(ANSWER)
+    args = ["rehearse", "--transcript", str(transcript), "--workspace", str(demo_ws), "--no-track"]
+    # question, a mode typo re-asked, then Enter to start and Enter to stop the clock
+    result = CliRunner().invoke(app, args, input="What ships first?\nprodcut\nproduct\n\n\n")
+    assert result.exit_code == 0, result.output
+    written = sorted((demo_ws / "rehearsals").glob(f"{dt.date.today().isoformat()}-product-*.yaml"))
+    doc = yaml.safe_load(written[-1].read_text())
+    assert doc["question"] == "What ships first?"
+    assert 0 < doc["duration_s"] < 60
+    assert result.output.count("Mode (") == 2

@@ -100,6 +100,6 @@ def test_no_sensitive_text_reaches_the_store(demo_ws: Path, store: Path) -> None
 
 
 def test_rehearsal_experiment_id_is_read_without_mlflow(demo_ws: Path, store: Path) -> None:
-    _, client, exp = _log(demo_ws, store)
+    _, _, exp = _log(demo_ws, store)
     assert tracking.rehearsal_experiment_id(tracking.tracking_uri(store)) == exp
     assert tracking.rehearsal_experiment_id(f"sqlite:///{store / 'missing.db'}") is None
