@@ -69,6 +69,20 @@ def test_versions_prints_the_ids(demo_ws: Path) -> None:
     assert len(json.loads(result.stdout)["template_version"]) == 10
 
 
+def test_score_command_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from typer.testing import CliRunner; from prepops.cli import app; "
+        "r = CliRunner().invoke(app, ['score', '-', '--duration-s', '10', '--json'], input='So the question is x.'); "
+        "assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('pandas','pandera','prefect','mlflow','great_expectations','sklearn','scipy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_cli_import_stays_light() -> None:
     import subprocess
     import sys
