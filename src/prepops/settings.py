@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from prepops.contract import MARKERS
 
 
 class _Frozen(BaseModel):
@@ -26,20 +28,15 @@ class PhraseLists(_Frozen):
     fillers: list[str] = []
     units: list[str] = []
     currency: list[str] = []
-    markers: dict[
-        Literal[
-            "role",
-            "restatement",
-            "constraint",
-            "assumption",
-            "routing",
-            "separator",
-            "robustness",
-            "numeric",
-            "stop",
-        ],
-        list[str],
-    ] = {}
+    markers: dict[str, list[str]] = {}
+
+    @field_validator("markers")
+    @classmethod
+    def _known_markers(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(MARKERS))
+        if unknown:
+            raise ValueError(f"unknown marker(s) {unknown}; markers are {', '.join(MARKERS)}")
+        return value
 
 
 class Score(_Frozen):
