@@ -13,7 +13,7 @@ from pipelines._runner import run
 from prepops import calibration, evaluate, tracking
 from prepops.ingest import TABLES
 from prepops.paths import Paths
-from prepops.storage import write_json, write_text
+from prepops.storage import write_csv, write_json
 
 
 @task(cache_policy=NO_CACHE)
@@ -39,10 +39,7 @@ def write_reports(result: dict, metrics: dict, paths: Paths) -> list[Path]:
         write_json(paths.calibration, result["calibration"]),
         write_json(paths.diagnosis, result["diagnosis"]),
     ]
-    write_text(
-        paths.plots / "calibration.csv",
-        calibration.curve_rows(result["calibration"]).to_csv(index=False),
-    )
+    write_csv(paths.plots / "calibration.csv", calibration.curve_rows(result["calibration"]))
     write_json(paths.metrics, metrics)
     return written
 

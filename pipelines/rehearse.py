@@ -13,7 +13,7 @@ from pipelines._runner import run
 from prepops import rehearse, tracking
 from prepops.markers import default_phrases, extend
 from prepops.paths import Paths
-from prepops.storage import write_json, write_text
+from prepops.storage import write_csv, write_json
 
 
 @task(cache_policy=NO_CACHE)
@@ -34,7 +34,7 @@ def score_all(tables: dict[str, pd.DataFrame], extra_phrases: dict) -> list[dict
 def write_outputs(records: list[dict], paths: Paths) -> dict:
     by_version = rehearse.by_template_version(records)
     write_json(paths.rehearsal_scores, {"by_template_version": by_version, "rehearsals": records})
-    write_text(paths.plots / "rehearsals.csv", rehearse.plot_rows(records).to_csv(index=False))
+    write_csv(paths.plots / "rehearsals.csv", rehearse.plot_rows(records))
     return by_version
 
 

@@ -32,6 +32,25 @@ def write_json(path: Path, data: Any) -> Path:
     return write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading quote; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(path: Path, frame: Any) -> Path:
+    """CSV export that is safe to open in a spreadsheet (no formula injection)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype).startswith(("str", "string")):
+            safe[column] = safe[column].map(csv_safe)
+    return write_text(path, safe.to_csv(index=False))
+
+
 def write_parquet(path: Path, frame: Any) -> Path:
     return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
