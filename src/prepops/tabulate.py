@@ -46,7 +46,7 @@ class Rows:
 def _unknown(rel: str, path: str, key: str, known: list[str]) -> Problem:
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    return Problem(rel, path + key, f"unknown field{hint}")
+    return Problem(rel, path + (key if key.strip() else repr(key)), f"unknown field{hint}")
 
 
 def _scalar(value: Any, kind: str) -> Any:
@@ -68,8 +68,10 @@ def flatten(
     row: dict[str, Any] = {"file": rel, **keys}
     children: list[tuple[str, list[Any]]] = []
     for key, value in doc.items():
-        if not isinstance(key, str):
-            out.problems.append(Problem(rel, path + str(key), "field names must be text"))
+        if not isinstance(key, str) or not key.strip():
+            out.problems.append(
+                Problem(rel, path + repr(key), "field names must be non-empty text")
+            )
             continue
         where = path + key
         if key in SENSITIVE_FIELDS and table == "rounds":

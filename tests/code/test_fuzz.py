@@ -17,9 +17,13 @@ from tests.conftest import DEMO
 
 FILES = sorted(p.relative_to(DEMO).as_posix() for p in DEMO.rglob("*.yaml"))
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-    st.text(max_size=30), st.sampled_from(["2026-02-30", "../../etc/passwd", "=1+1", "debuging"]),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.sampled_from(["2026-02-30", "../../etc/passwd", "=1+1", "debuging"]),
+)
 values = st.recursive(
     scalars,
     lambda inner: (
