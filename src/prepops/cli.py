@@ -106,6 +106,24 @@ def score(
 
 
 @app.command()
+def log(
+    workspace: Annotated[Path | None, typer.Option(help="Default: params.yaml.")] = None,
+) -> None:
+    """Capture one interview round, field by field, and write it as a new rounds/ file."""
+    import click
+
+    from prepops import roundlog
+
+    root, _ = _workspace(workspace)
+    doc = roundlog.capture(root, click.prompt)
+    if problems := roundlog.check(root, doc):
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1)
+    typer.echo(f"wrote {roundlog.write(root, doc)}")
+
+
+@app.command()
 def rehearse(
     question: Annotated[str | None, typer.Option(help="The question answered.")] = None,
     mode: Annotated[str | None, typer.Option(help="Expert mode practised.")] = None,
