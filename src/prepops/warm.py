@@ -14,10 +14,12 @@ and the watchdog starts a fresh one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -172,10 +174,20 @@ def _serve_one(conn: socket.socket, own: str) -> bool:
     def relay() -> None:
         with os.fdopen(read_fd, "rb", buffering=0) as pipe:
             while chunk := pipe.read(65536):
-                _send(conn, b"O", chunk)
+                try:
+                    _send(conn, b"O", chunk)
+                except OSError:
+                    os.kill(pid, signal.SIGTERM)  # nobody is listening any more
+                    return
+
+    def hang_up() -> None:  # the caller never writes again: b"" means it is gone (Ctrl-C, kill)
+        with contextlib.suppress(OSError):
+            if conn.recv(1) == b"":
+                os.kill(pid, signal.SIGTERM)
 
     pump = threading.Thread(target=relay)
     pump.start()
+    threading.Thread(target=hang_up, daemon=True).start()
     _, status = os.waitpid(pid, 0)
     pump.join()
     _send(conn, b"X", str(os.waitstatus_to_exitcode(status)).encode())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -140,6 +141,38 @@ def test_second_repro_runs_nothing(repo) -> None:
     assert mlflow_runs(repo[0]) == before
     assert "Running stage" not in result.stdout
     assert "Data and pipelines are up to date" in result.stdout
+
+
+def outs(dst: Path) -> dict[str, str]:
+    lock = yaml.safe_load((dst / "dvc.lock").read_text())
+    return {o["path"]: o["md5"] for st in lock["stages"].values() for o in st.get("outs", [])}
+
+
+def test_killed_repro_recovers_with_the_same_outputs(repo) -> None:
+    dst, env = repo
+    reference = outs(dst)
+    proc = subprocess.Popen(
+        ["dvc", "repro", "--force"],
+        cwd=dst,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    seen = ""
+    for line in proc.stdout:  # kill it while a stage is running
+        seen += line
+        if "Running stage 'validate'" in line:
+            time.sleep(0.5)
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert "Running stage 'validate'" in seen
+    result = sh(["dvc", "repro", "--no-run-cache"], dst, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outs(dst) == reference
+    assert not list((dst / "reports").rglob(".*.tmp"))  # no half-written file left behind
 
 
 def test_one_edited_round_reruns_ingest(repo) -> None:
