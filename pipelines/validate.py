@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
 from pipelines._runner import run
+from prepops import expectations as gx_suites
 from prepops import quality
 from prepops.paths import Paths
 from prepops.storage import write_json
@@ -31,25 +32,57 @@ def summarize(tables, manifest, pending_after_days: int) -> dict:
 
 
 @task(cache_policy=NO_CACHE)
-def write_reports(summary: dict, problems, paths: Paths) -> None:
+def expectations(tables, pending_after_days: int, as_errors: list[str], paths: Paths) -> list[dict]:
+    frames = gx_suites.derived(tables, dt.date.today(), pending_after_days)
+    return gx_suites.run(frames, paths.data_docs, as_errors)
+
+
+@task(cache_policy=NO_CACHE)
+def write_reports(summary: dict, problems, checks: list[dict], paths: Paths) -> None:
     data = quality.metrics(summary, problems)["data"]
-    write_json(paths.validation, {**summary, "data": data, "problems": [str(p) for p in problems]})
+    data["expectations_failed"] = sum(not c["success"] for c in checks)
+    write_json(
+        paths.validation,
+        {
+            **summary,
+            "data": data,
+            "problems": [str(p) for p in problems],
+            "expectations": checks,
+            "data_docs": "data_docs/index.html",
+        },
+    )
 
 
 @flow(name="validate")
-def validate_flow(root: str, pending_after_days: int):
+def validate_flow(
+    root: str, pending_after_days: int, expectations_as_errors: list[str] | None = None
+):
     logger = get_run_logger()
     paths = Paths(Path(root))
     tables, manifest = read_tables(paths)
     problems = recheck(tables)
     summary = summarize(tables, manifest, pending_after_days)
-    write_reports(summary, problems, paths)
+    checks = expectations(tables, pending_after_days, expectations_as_errors or [], paths)
+    write_reports(summary, problems, checks, paths)
     for warning in summary["warnings"]:
         logger.warning(warning)
+    failed = [c for c in checks if not c["success"]]
+    for check in failed:
+        log = logger.error if check["severity"] == "error" else logger.warning
+        log(
+            "expectation %s on %s.%s failed (observed %s)",
+            check["expectation"],
+            check["suite"],
+            check["column"],
+            check["observed"],
+        )
     for problem in problems:
         logger.error(str(problem))
     if problems:
         return Failed(message=f"{len(problems)} stored row(s) break the contract")
+    if errors := [c for c in failed if c["severity"] == "error"]:
+        docs = paths.data_docs / "index.html"
+        return Failed(message=f"{len(errors)} expectation(s) set as errors failed; see {docs}")
     logger.info("validated %s rows; %d warning(s)", summary["n"], len(summary["warnings"]))
     return summary
 
@@ -57,7 +90,11 @@ def validate_flow(root: str, pending_after_days: int):
 def main() -> None:
     run(
         validate_flow,
-        lambda s, p: {"root": str(p.root), "pending_after_days": s.validate_.pending_after_days},
+        lambda s, p: {
+            "root": str(p.root),
+            "pending_after_days": s.validate_.pending_after_days,
+            "expectations_as_errors": s.validate_.expectations_as_errors,
+        },
     )
 
 

@@ -35,6 +35,7 @@ class Paths:
         self.calibration = self.reports / "calibration.json"
         self.diagnosis = self.reports / "diagnosis.json"
         self.plots = self.reports / "plots"
+        self.data_docs = self.reports / "data_docs"
         self.manifest = self.processed / "manifest.json"
         self.prefect_home = self.root / ".prefect"
 

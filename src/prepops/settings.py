@@ -22,6 +22,8 @@ class Limits(_Frozen):
 class Validate(_Frozen):
     on_error: Literal["fail", "quarantine"] = "fail"
     pending_after_days: int = Field(21, ge=1)
+    # Great Expectations checks that fail the stage instead of warning, by expectation type
+    expectations_as_errors: list[str] = []
 
 
 class PhraseLists(_Frozen):

@@ -201,6 +201,9 @@ def serve(home: Path) -> None:
         importlib.import_module(f"pipelines.{path.stem}")
     importlib.import_module("mlflow.tracking")  # the tracking stages import it lazily
     importlib.import_module("mlflow.entities")
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"  # before Great Expectations is imported
+    importlib.import_module("great_expectations")
+    importlib.import_module("great_expectations.expectations")
     path = home / SOCKET
     path.unlink(missing_ok=True)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
