@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from prepops.cli import app
@@ -90,3 +91,46 @@ def test_cli_import_stays_light() -> None:
     code = "import sys, prepops.cli; print(sorted(m for m in ('pandas','pandera','prefect','mlflow','great_expectations','sklearn') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+BROKEN = [
+    (b"id: [unclosed\n", "malformed YAML at line 2, column 1"),
+    (b"- a list\n- not a map\n", "file must be one YAML mapping, not a list"),
+    (b"", "file is empty"),
+    (b"id: x\xff\xfe\n", "not valid UTF-8"),
+    (b"!!python/object/apply:os.system ['echo pwned']\n", "unsupported YAML tag"),
+    (
+        b"a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        b"e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+        "alias bomb",
+    ),
+]
+
+
+@pytest.mark.parametrize(("raw", "rule"), BROKEN, ids=[b[1][:20] for b in BROKEN])
+def test_broken_file_is_one_line_exit_1_and_nothing_touched(
+    demo_ws: Path, raw: bytes, rule: str
+) -> None:
+    (demo_ws / "rounds" / "broken.yaml").write_bytes(raw)
+    before = {p: p.read_bytes() for p in demo_ws.rglob("*") if p.is_file()}
+    result = runner.invoke(app, ["validate", str(demo_ws)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert (
+        len(lines) == 1 and lines[0].startswith("rounds/broken.yaml: (file): ") and rule in lines[0]
+    )
+    assert "Traceback" not in result.output
+    assert before == {p: p.read_bytes() for p in demo_ws.rglob("*") if p.is_file()}
+
+
+def test_size_limit_comes_from_params(demo_ws: Path, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "params.yaml").write_text("workspace: mine\nlimits: {max_file_bytes: 300}\n")
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    monkeypatch.setenv("PREPOPS_ROOT", str(tmp_path))
+    import shutil
+
+    shutil.copytree(demo_ws, tmp_path / "mine")
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 1
+    assert "file is larger than the 300-byte limit" in result.stdout

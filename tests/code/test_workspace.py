@@ -44,6 +44,8 @@ CASES = [
     (R, drop("id"), f"{R}: id: required field is missing"),
     (R, put("id", "Bad_ID"), f"{R}: id: must be a slug"),
     (R, put("id", "ab"), f"{R}: id: must be a slug"),
+    (R, put("id", "../../etc/passwd"), f"{R}: id: must be a slug"),
+    (H, put("id", "/tmp/x"), f"{H}: id: must be a slug"),
     (R, drop("company"), f"{R}: company: required field is missing"),
     (
         R,
