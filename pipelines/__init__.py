@@ -2,8 +2,8 @@
 
 When this package is imported because the interpreter was started as
 `python -m pipelines.<stage>`, the stage is first offered to the warm runner
-(prepops.warm), which has the heavy libraries imported already; without one, the shared
-Prefect server is started in the background and the stage module runs here as usual.
+(prepops.warm), which has the heavy libraries imported already (starting it, with the
+shared Prefect server, when neither runs); if it cannot serve, the stage module runs here.
 Importing the package in any other way does nothing.
 """
 
@@ -22,11 +22,12 @@ def _offer_to_warm_runner() -> None:
     from prepops.warm import delegate, enabled
 
     home = prefect_home(Paths().prefect_home)
+    if not enabled():
+        return
+    start_server(home)  # no-op when it runs; else it boots with the warm runner beside it
     code = delegate(home, module)
     if code is not None:
         sys.exit(code)
-    if enabled():
-        start_server(home)  # boots while this process imports its libraries
 
 
 _offer_to_warm_runner()

@@ -123,12 +123,13 @@ def stop_server(home: Path) -> bool:
         state = json.loads((home / STATE).read_text())
     except (OSError, ValueError):
         return False
+    stopped = False
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(state["pid"], signal.SIGTERM)
-        (home / STATE).unlink(missing_ok=True)
-        return True
+        stopped = True
     (home / STATE).unlink(missing_ok=True)
-    return False
+    (home / "prepops-runner.sock").unlink(missing_ok=True)
+    return stopped
 
 
 @contextlib.contextmanager

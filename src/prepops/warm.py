@@ -24,6 +24,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from pathlib import Path
 
 SOCKET = "prepops-runner.sock"
@@ -92,12 +93,33 @@ def enabled() -> bool:
     )
 
 
+def _starting(home: Path) -> bool:
+    from prepops.orchestration import STATE, _alive
+
+    try:
+        return _alive(json.loads((home / STATE).read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _connect(home: Path, deadline: float) -> socket.socket | None:
+    """Connect to the runner, waiting while it is still importing (a runner about to be
+    ready beats importing everything in this process too)."""
+    while True:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(str(home / SOCKET))
+            return conn
+        except (FileNotFoundError, ConnectionRefusedError):
+            conn.close()
+            if time.monotonic() > deadline or not _starting(home):
+                return None
+            time.sleep(0.1)
+
+
 def delegate(home: Path, module: str) -> int | None:
     """Run `module`'s main() in the warm runner; its exit code, or None to run here."""
     if not enabled():
-        return None
-    path = home / SOCKET
-    if not path.exists():
         return None
     request = {
         "module": module,
@@ -105,10 +127,13 @@ def delegate(home: Path, module: str) -> int | None:
         "env": dict(os.environ),
         "fingerprint": fingerprint(code_dirs()),
     }
+    deadline = time.monotonic() + float(os.environ.get("PREPOPS_WARM_WAIT_S", "30"))
+    conn = _connect(home, deadline)
+    if conn is None:
+        return None
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        with conn:
             conn.settimeout(5)
-            conn.connect(str(path))
             _send(conn, b"R", json.dumps(request).encode())
             conn.settimeout(None)
             while True:
@@ -206,6 +231,7 @@ def serve(home: Path) -> None:
     importlib.import_module("great_expectations.expectations")
     path = home / SOCKET
     path.unlink(missing_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the socket file goes too
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(str(path))
         os.chmod(path, 0o600)  # requests carry the caller's environment
