@@ -283,6 +283,8 @@ def where() -> None:
         typer.echo(f"  {path}")
     if not reports:
         typer.echo("  none yet: run `make run` (or `dvc repro`)")
+    if (docs := paths.data_docs / "index.html").exists():
+        typer.echo(f"Data Docs: {docs}")
     if url := os.environ.get("PREFECT_API_URL"):
         typer.echo(f"Prefect UI: {url.removesuffix('/api')} (PREFECT_API_URL)")
     elif state := server_state(prefect_home(paths.prefect_home)):
