@@ -10,18 +10,16 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
-from prepops import calibration, evaluate, tracking
-from prepops.ingest import TABLES
+from prepops import calibration, evaluate, ingest, tracking
 from prepops.paths import Paths
 from prepops.storage import write_csv, write_json
 
 
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict, dict, dict]:
-    tables = {name: pd.read_parquet(paths.table(name)) for name in TABLES}
+    tables, manifest = ingest.read_tables(paths)
     validation = json.loads(paths.validation.read_text(encoding="utf-8"))
     rehearsals = json.loads(paths.rehearsal_scores.read_text(encoding="utf-8"))
-    manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
     return tables, validation, rehearsals, manifest
 
 

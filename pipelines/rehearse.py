@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
-from prepops import rehearse, tracking
+from prepops import ingest, rehearse, tracking
 from prepops.markers import default_phrases, extend
 from prepops.paths import Paths
 from prepops.storage import write_csv, write_json
@@ -18,8 +17,7 @@ from prepops.storage import write_csv, write_json
 
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict]:
-    tables = {n: pd.read_parquet(paths.table(n)) for n in ("rehearsals", "experts", "evidence")}
-    return tables, json.loads(paths.manifest.read_text(encoding="utf-8"))
+    return ingest.read_tables(paths, ("rehearsals", "experts", "evidence"))
 
 
 @task(cache_policy=NO_CACHE)

@@ -11,14 +11,14 @@ from prefect.states import Failed
 
 from pipelines._runner import run
 from prepops import expectations as gx_suites
-from prepops import quality
+from prepops import ingest, quality
 from prepops.paths import Paths
 from prepops.storage import write_json
 
 
 @task(cache_policy=NO_CACHE)
 def read_tables(paths: Paths):
-    return quality.read_tables(paths)
+    return ingest.read_tables(paths)
 
 
 @task(cache_policy=NO_CACHE)

@@ -7,20 +7,11 @@ from pathlib import Path
 
 import yaml
 
+from prepops.lightread import names
 from prepops.problems import Problem
 from prepops.storage import write_new
 from prepops.versioning import versions
 from prepops.workspace import check_document
-from prepops.yamlsafe import read_yaml
-
-
-def company_names(workspace: Path) -> set[str]:
-    names = set()
-    for path in (workspace / "companies").glob("*.yaml"):
-        doc, _ = read_yaml(path, path.name, 1_000_000)
-        if doc and isinstance(doc.get("company"), str):
-            names.add(doc["company"])
-    return names
 
 
 def next_id(workspace: Path, day: dt.date, mode: str) -> str:
@@ -58,7 +49,7 @@ def build(
     doc["transcript"] = transcript.strip()
     rel = f"rehearsals/{doc['id']}.yaml"
     problems = check_document(doc, "rehearsals", rel)
-    if company and company not in company_names(workspace):
+    if company and company not in names(workspace, "companies", "company"):
         problems.append(
             Problem(
                 rel, "company", "must match the `company` of a card in companies/", repr(company)

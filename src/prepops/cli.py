@@ -35,6 +35,12 @@ def _settings():
         raise typer.Exit(2) from None
 
 
+def _print_scores(result: dict) -> None:
+    for key, value in result.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        typer.echo(f"{key:>17}: {shown}")
+
+
 def _workspace(value: Path | None) -> tuple[Path, int]:
     paths, settings = _settings()
     root = value if value is not None else paths.workspace(settings.workspace)
@@ -75,9 +81,9 @@ def score(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Score one answer: special tokens, fillers, pace, signal-to-noise (see README)."""
+    from prepops.lightread import evidence_ids, expert_segments
     from prepops.markers import default_phrases, extend
     from prepops.markers import score as score_text
-    from prepops.scoring_inputs import evidence_ids, expert_segments
 
     if mode is not None and mode not in MODES:
         typer.echo(f"--mode: must be one of {', '.join(MODES)} (got {mode!r})", err=True)
@@ -100,9 +106,7 @@ def score(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    for key, value in result.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-        typer.echo(f"{key:>17}: {shown}")
+    _print_scores(result)
 
 
 @app.command()
@@ -142,9 +146,9 @@ def rehearse(
     import time
 
     from prepops import capture
+    from prepops.lightread import evidence_ids, expert_segments
     from prepops.markers import default_phrases, extend
     from prepops.markers import score as score_text
-    from prepops.scoring_inputs import evidence_ids, expert_segments
 
     root, _ = _workspace(workspace)
     question = question or typer.prompt("Question")
@@ -177,9 +181,7 @@ def rehearse(
         evidence_ids(root),
         extend(default_phrases(), settings.score.phrases.model_dump()),
     )
-    for key, value in result.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-        typer.echo(f"{key:>17}: {shown}")
+    _print_scores(result)
     if track:
         from prepops import tracking
         from prepops.rehearse import SCORE_METRICS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +50,14 @@ def manifest(ws: Workspace, versions: dict, warnings: list[str], workspace_param
 
 def write_tables(tables: dict[str, pd.DataFrame], paths: Paths) -> list[Path]:
     return [write_parquet(paths.table(name), tables[name]) for name in TABLES]
+
+
+def read_tables(
+    paths: Paths, names: tuple[str, ...] = TABLES
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The stored tables (all, or `names`) and the manifest, as later stages read them."""
+    tables = {name: pd.read_parquet(paths.table(name)) for name in names}
+    return tables, json.loads(paths.manifest.read_text(encoding="utf-8"))
 
 
 def write_manifest(data: dict, paths: Paths) -> Path:

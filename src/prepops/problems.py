@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from prepops.contract import SENSITIVE_FIELDS
 
@@ -20,9 +20,6 @@ class Problem:
     def __str__(self) -> str:
         text = f"{self.file}: {self.field}: {self.rule}"
         return text if self.got is None else f"{text} (got {self.got})"
-
-    def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
 
 
 def show(value: object, field: str = "") -> str:

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pandas as pd
 import pandera.errors
 
-from prepops.ingest import TABLES
-from prepops.paths import Paths
 from prepops.problems import Problem
 from prepops.rules import problems_from
 from prepops.schemas import SCHEMAS
 
 _DATES = {"rounds": ["date"], "rehearsals": ["date"], "companies": ["next_round"]}
 _EXTRA = {"rehearsals": ["template_version_stamped"]}
-
-
-def read_tables(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict]:
-    tables = {name: pd.read_parquet(paths.table(name)) for name in TABLES}
-    return tables, json.loads(paths.manifest.read_text(encoding="utf-8"))
 
 
 def recheck(tables: dict[str, pd.DataFrame]) -> list[Problem]:

@@ -27,21 +27,12 @@ from prepops.contract import (
     TAG,
     normalize_tag,
 )
+from prepops.lightread import names
 from prepops.problems import Problem
 from prepops.storage import write_new
 from prepops.workspace import check_document
-from prepops.yamlsafe import read_yaml
 
 Ask = Callable[..., Any]
-
-
-def _names(workspace: Path, folder: str, key: str) -> list[str]:
-    found = []
-    for path in sorted((workspace / folder).glob("*.yaml")):
-        doc, _ = read_yaml(path, path.name, 1_000_000)
-        if doc and isinstance(doc.get(key), str):
-            found.append(doc[key])
-    return found
 
 
 def _date(text: str) -> str:
@@ -94,6 +85,17 @@ def _pairs(keys: tuple[str, ...], low: int, high: int | None):
     return parse
 
 
+def _optional(
+    ask: Ask, doc: dict, key: str, label: str, parse: Callable[[str], Any] = str.strip
+) -> None:
+    """Ask for an optional field; a blank answer leaves it out of the round."""
+    value = ask(
+        label, default="", show_default=False, value_proc=lambda t: parse(t) if t.strip() else None
+    )
+    if value not in (None, "", [], {}):
+        doc[key] = value
+
+
 def _question(ask: Ask, evidence: list[str], index: int) -> dict | None:
     text = ask(f"Question {index + 1} (blank when done)", default="", show_default=False)
     if not text.strip():
@@ -102,62 +104,45 @@ def _question(ask: Ask, evidence: list[str], index: int) -> dict | None:
         "text": text.strip(),
         "mode_used": ask("  mode used", type=click.Choice(MODES)),
     }
-    wanted = ask(
-        "  mode it really wanted (blank: same)",
-        type=click.Choice([*MODES, ""]),
-        default="",
-        show_default=False,
-    )
-    if wanted:
-        q["mode_wanted"] = wanted
-    seconds = ask(
+    _optional(ask, q, "mode_wanted", "  mode it really wanted (blank: same)", click.Choice(MODES))
+    _optional(
+        ask,
+        q,
+        "first_answer_s",
         "  seconds to a coherent first answer (blank: skip)",
-        default="",
-        show_default=False,
-        value_proc=lambda t: float(t) if t.strip() else "",
+        click.FloatRange(0),
     )
-    if seconds != "":
-        q["first_answer_s"] = seconds
-    kinds = ask(
+    _optional(
+        ask,
+        q,
+        "follow_ups",
         f"  follow-up kinds, comma-separated ({', '.join(FOLLOW_UP_KINDS)})",
-        default="",
-        show_default=False,
-        value_proc=_items(FOLLOW_UP_KINDS),
+        lambda t: [{"kind": k} for k in _items(FOLLOW_UP_KINDS)(t)],
     )
-    if kinds:
-        q["follow_ups"] = [{"kind": k} for k in kinds]
-    used = ask(
+    _optional(
+        ask,
+        q,
+        "evidence",
         f"  evidence ids used ({', '.join(evidence) or 'none yet'})",
-        default="",
-        show_default=False,
-        value_proc=_items(evidence),
+        _items(evidence),
     )
-    if used:
-        q["evidence"] = used
-    markers = ask(
-        f"  markers used ({', '.join(MARKERS)})",
-        default="",
-        show_default=False,
-        value_proc=_items(MARKERS),
-    )
-    if markers:
-        q["markers"] = markers
+    _optional(ask, q, "markers", f"  markers used ({', '.join(MARKERS)})", _items(MARKERS))
     q["rescued"] = ask("  did the interviewer have to rescue the answer?", type=bool, default=False)
     return q
 
 
 def capture(workspace: Path, ask: Ask) -> dict:
     """Ask for every field of a round; returns the document (not yet written)."""
-    companies = _names(workspace, "companies", "company")
-    evidence = _names(workspace, "evidence", "id")
-    taken = set(_names(workspace, "rounds", "id"))
+    companies = names(workspace, "companies", "company")
+    evidence = names(workspace, "evidence", "id")
+    taken = set(names(workspace, "rounds", "id"))
     doc: dict[str, Any] = {}
     doc["company"] = ask("Company", type=click.Choice(companies)) if companies else ask("Company")
     doc["date"] = ask("Date (YYYY-MM-DD)", default=dt.date.today().isoformat(), value_proc=_date)
     doc["stage"] = ask("Stage", type=click.Choice(STAGES))
     default_id = re.sub(
         r"[^a-z0-9]+", "-", f"{doc['company']}-{doc['stage']}-{doc['date']}".lower()
-    ).strip("-")[:80]
+    )
 
     def new_id(text: str) -> str:
         if not SLUG.fullmatch(text):
@@ -166,61 +151,45 @@ def capture(workspace: Path, ask: Ask) -> dict:
             raise click.BadParameter("a round with this id exists already")
         return text
 
-    doc = {"id": ask("Round id", default=default_id, value_proc=new_id), **doc}
-    minutes = ask(
-        "Duration in minutes (blank: skip)",
-        default="",
-        show_default=False,
-        value_proc=lambda t: click.IntRange(5, 600)(t) if t.strip() else "",
-    )
-    if minutes != "":
-        doc["duration_min"] = minutes
+    doc = {"id": ask("Round id", default=default_id.strip("-")[:80], value_proc=new_id), **doc}
+    _optional(ask, doc, "duration_min", "Duration in minutes (blank: skip)", click.IntRange(5, 600))
     doc["confidence"] = ask(
         "Your confidence of advancing, 0..1, BEFORE the outcome", type=click.FloatRange(0, 1)
     )
     doc["outcome"] = ask("Outcome", type=click.Choice(OUTCOMES), default="pending")
-    if rater := ask(
-        "Interviewer pseudonym for inter-rater statistics (blank: skip)",
-        default="",
-        show_default=False,
-    ):
-        doc["interviewer_id"] = rater
+    _optional(ask, doc, "interviewer", "Interviewer name (stays in this file only; blank: skip)")
+    _optional(
+        ask, doc, "interviewer_id", "Interviewer pseudonym for inter-rater statistics (blank: skip)"
+    )
     doc["ai_assist"] = ask("Were AI tools allowed?", type=bool, default=False)
-    if rubric := ask(
+    _optional(
+        ask,
+        doc,
+        "rubric",
         f"Rubric as dimension=score 1..5 ({', '.join(RUBRIC_DIMENSIONS)})",
-        default="",
-        show_default=False,
-        value_proc=_pairs(RUBRIC_DIMENSIONS, 1, 5),
-    ):
-        doc["rubric"] = rubric
-    if signals := ask(
+        _pairs(RUBRIC_DIMENSIONS, 1, 5),
+    )
+    _optional(
+        ask,
+        doc,
+        "signals",
         f"Signals as name=count ({', '.join(SIGNALS)})",
-        default="",
-        show_default=False,
-        value_proc=_pairs(SIGNALS, 0, None),
-    ):
-        doc["signals"] = signals
-    if feedback := ask(
-        "Feedback tags, comma-separated (e.g. too-long)",
-        default="",
-        show_default=False,
-        value_proc=_tags,
-    ):
-        doc["feedback"] = feedback
+        _pairs(SIGNALS, 0, None),
+    )
+    _optional(ask, doc, "feedback", "Feedback tags, comma-separated (e.g. too-long)", _tags)
     questions = []
     while (q := _question(ask, evidence, len(questions))) is not None:
         questions.append(q)
     if questions:
         doc["questions"] = questions
-    if notes := ask("Notes (stay in this file only; blank: skip)", default="", show_default=False):
-        doc["notes"] = notes
+    _optional(ask, doc, "notes", "Notes (stay in this file only; blank: skip)")
     return doc
 
 
 def check(workspace: Path, doc: dict) -> list[Problem]:
     rel = f"rounds/{doc['id']}.yaml"
     problems = check_document(doc, "rounds", rel)
-    if doc["company"] not in _names(workspace, "companies", "company"):
+    if doc["company"] not in names(workspace, "companies", "company"):
         problems.append(Problem(rel, "company", "must match the `company` of a card in companies/"))
     return problems
 

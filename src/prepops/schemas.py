@@ -225,12 +225,3 @@ SCHEMAS: dict[str, type[Table]] = {
 
 # Columns the tabulator fills in (not contract fields): never reported as unknown.
 KEYS = {"file", "round_id", "q_index", "f_index"}
-
-
-def columns(table: str) -> dict[str, str]:
-    """Column name -> kind: 'list' for list-valued fields, 'map' prefix handled by caller."""
-    schema = SCHEMAS[table].to_schema()
-    return {
-        name: ("list" if str(col.dtype) == "object" else str(col.dtype))
-        for name, col in schema.columns.items()
-    }

@@ -54,6 +54,8 @@ def test_log_asks_validates_and_writes_a_valid_round(demo_ws: Path) -> None:
     assert doc["rubric"] == {"clarity": 4, "leadership": 5}
     assert doc["feedback"] == ["too-long", "unclear-tradeoffs"]
     assert doc["questions"][0]["follow_ups"] == [{"kind": "exploratory"}]
+    assert doc["interviewer"] == CANARY and doc["interviewer_id"] == "lu-f2"
+    assert "mode_wanted" not in doc["questions"][0] and doc["duration_min"] == 45
     assert load(demo_ws).problems == []
     assert "recruiter_screen" in result.output  # the stage enum was offered
     for bad in (

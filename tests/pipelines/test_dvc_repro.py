@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from prepops.ingest import TABLES
 from prepops.versioning import dir_md5
 from tests.conftest import CANARY, ROOT
 
@@ -90,16 +91,7 @@ def test_cold_repro_writes_every_output(repo) -> None:
     dst, _ = repo
     result = repro(repo)
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in (
-        "rounds",
-        "questions",
-        "follow_ups",
-        "rehearsals",
-        "evidence",
-        "companies",
-        "experts",
-        "backbone",
-    ):
+    for name in TABLES:
         assert (dst / "reports" / "tables" / f"{name}.parquet").is_file()
     metrics = json.loads((dst / "reports" / "metrics.json").read_text())
     assert metrics["data"]["rounds"] == len(list((dst / "data" / "rounds").glob("*.yaml")))
