@@ -16,11 +16,12 @@ from prepops.storage import write_csv, write_json
 
 
 @task(cache_policy=NO_CACHE)
-def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict, dict, dict]:
+def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict, dict, dict, dict]:
     tables, manifest = ingest.read_tables(paths)
     validation = json.loads(paths.validation.read_text(encoding="utf-8"))
     rehearsals = json.loads(paths.rehearsal_scores.read_text(encoding="utf-8"))
-    return tables, validation, rehearsals, manifest
+    training = json.loads((paths.router / "training.json").read_text(encoding="utf-8"))
+    return tables, validation, rehearsals, manifest, training
 
 
 @task(cache_policy=NO_CACHE)
@@ -60,9 +61,14 @@ def track(metrics: dict, artifacts: list[Path], manifest: dict, root: Path) -> s
 def evaluate_flow(root: str, threshold: float, min_n: int, strong: float, seed: int):
     logger = get_run_logger()
     paths = Paths(Path(root))
-    tables, validation, rehearsals, manifest = read_inputs(paths)
-    result = compute(tables, threshold, min_n, strong, seed)
-    metrics = evaluate.headline(result, validation["data"], rehearsals["by_template_version"])
+    tables, validation, rehearsals, manifest, training = read_inputs(paths)
+    result = evaluate.with_router(compute(tables, threshold, min_n, strong, seed), training)
+    metrics = evaluate.headline(
+        result,
+        validation["data"],
+        rehearsals["by_template_version"],
+        manifest.get("template_version"),
+    )
     artifacts = write_reports(result, metrics, paths)
     run_id = track(
         metrics, [*artifacts, paths.validation, paths.rehearsal_scores], manifest, paths.root

@@ -109,6 +109,119 @@ def score(
     _print_scores(result)
 
 
+QuestionArg = Annotated[str, typer.Argument(help="The interview question, in quotes.")]
+CompanyOpt = Annotated[
+    str | None, typer.Option(help="Company card to use as the prior (its `company` name).")
+]
+WorkspaceOpt = Annotated[Path | None, typer.Option(help="Default: params.yaml.")]
+
+
+def _router_for(root: Path):
+    """The champion router exported by `dvc repro`, else cue rules and company prior only."""
+    from prepops.lightread import expert_cues
+    from prepops.paths import Paths
+    from prepops.router import Router, rules_only
+
+    path = Paths().champion
+    if path.is_file():
+        try:
+            return Router.load(path), None
+        except (ValueError, KeyError) as exc:
+            note = f"{path}: unusable ({exc}); using cue rules only"
+    else:
+        note = "no trained router yet (run `dvc repro`): using cue rules and the company prior"
+    return rules_only(expert_cues(root)), note
+
+
+def _company(root: Path, name: str | None) -> dict:
+    if name is None:
+        return {}
+    from prepops.lightread import company_cards
+
+    cards = company_cards(root)
+    found = {k.casefold(): v for k, v in cards.items()}.get(name.strip().casefold())
+    if found is None:
+        known = ", ".join(sorted(cards)) or "none"
+        typer.echo(
+            f"--company: no card for {name!r} in {root}/companies (known: {known})", err=True
+        )
+        raise typer.Exit(2)
+    return found
+
+
+def _route(root: Path, question: str, card: dict) -> dict:
+    model, note = _router_for(root)
+    if note:
+        typer.echo(note, err=True)
+    return model.route(question, card.get("primary_mode"), card.get("secondary_mode"))
+
+
+@app.command()
+def route(
+    question: QuestionArg,
+    company: CompanyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Which expert mode a question wants: cue rules + learned classifier + company prior."""
+    root, _ = _workspace(workspace)
+    result = _route(root, question, _company(root, company))
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    second = f" (secondary: {result['secondary']})" if result["secondary"] else ""
+    typer.echo(f"{result['mode']}{second}  confidence {result['confidence']:.2f}")
+    ranked = sorted(result["scores"].items(), key=lambda kv: -kv[1])
+    typer.echo("  " + "  ".join(f"{m} {p:.2f}" for m, p in ranked))
+    if result["cues"]:
+        shown = ", ".join(f"{c['phrase']!r}->{c['mode']}" for c in result["cues"])
+        typer.echo(f"  cues: {shown}")
+
+
+@app.command()
+def retrieve(
+    question: QuestionArg,
+    company: CompanyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evidence as JSON.")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """One story, one metric and one failure mode for a question (BM25, mode/company boost)."""
+    from prepops import retriever
+    from prepops.lightread import evidence
+
+    root, _ = _workspace(workspace)
+    card = _company(root, company)
+    packets, skipped = evidence(root)
+    if skipped:
+        typer.echo(
+            f"skipped {skipped} unreadable evidence file(s); see `prepops validate`", err=True
+        )
+    if not packets:
+        message = retriever.describe_empty(str(root))
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {"story": None, "metric": None, "failure_mode": None, "message": message},
+                    indent=2,
+                )
+            )
+        typer.echo(message, err=True)
+        raise typer.Exit(1)
+    mode = _route(root, question, card)["mode"]
+    stories = [s for s in card.get("stories") or [] if isinstance(s, str)]
+    result = {"mode": mode, **retriever.retrieve(question, packets, mode, stories)}
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    story, metric, failure = result["story"], result["metric"], result["failure_mode"]
+    typer.echo(f"mode: {mode}")
+    typer.echo(f"story [{story['evidence_id']}]: {story['title']}")
+    typer.echo(
+        f"metric [{metric['evidence_id']}]: {metric['name']} = {metric['value']} {metric['unit']}"
+    )
+    typer.echo(f"failure mode [{failure['evidence_id']}]: {failure['text']}")
+
+
 @app.command()
 def log(
     workspace: Annotated[Path | None, typer.Option(help="Default: params.yaml.")] = None,

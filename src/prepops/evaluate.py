@@ -13,10 +13,39 @@ def evaluate(tables: dict, threshold: float, min_n: int, strong: float, seed: in
     }
 
 
-def headline(result: dict, data_counts: dict, rehearsals_by_version: dict) -> dict:
+def with_router(result: dict, training: dict) -> dict:
+    """Add the train_router stage's misrouting analysis to the diagnosis: for each confused
+    pair, how many the router (held out from each question) would have routed right."""
+    dx = result["diagnosis"]
+    dx["misrouting"]["rate_ci95"] = training["misrouting"]["rate_ci95"]
+    dx["misrouting"]["router"] = {
+        "pairs": training["misrouting"]["pairs"],
+        "would_route_right": training["misrouting"]["router_right"],
+        "cv_accuracy": training["cross_validation"],
+        "champion_version": training["gate"]["champion_after"],
+    }
+    return result
+
+
+def latest_template(rehearsals_by_version: dict, current: str | None) -> dict:
+    """The current template version's figures; else the version first used most recently."""
+    if current in rehearsals_by_version:
+        return rehearsals_by_version[current]
+    if not rehearsals_by_version:
+        return {}
+    return max(rehearsals_by_version.values(), key=lambda v: v.get("first_date") or "")
+
+
+def headline(
+    result: dict,
+    data_counts: dict,
+    rehearsals_by_version: dict,
+    current_template: str | None = None,
+) -> dict:
     """The flat figures `dvc metrics diff` compares week to week (None where not computable)."""
     cal, sc, dx = result["calibration"]["overall"], result["scorecard"], result["diagnosis"]
-    latest = list(rehearsals_by_version.values())[-1] if rehearsals_by_version else {}
+    latest = latest_template(rehearsals_by_version, current_template)
+    router = dx["misrouting"].get("router", {})
     return {
         "data": data_counts,
         "calibration": {
@@ -38,11 +67,17 @@ def headline(result: dict, data_counts: dict, rehearsals_by_version: dict) -> di
         "diagnosis": {
             **{f"primary_{k}": v for k, v in dx["primary_counts"].items()},
             "misroute_rate": dx["misrouting"]["rate"],
+            "misrouted_router_would_fix": router.get("would_route_right", {}).get("accuracy"),
+        },
+        "router": {
+            "cv_accuracy": router.get("cv_accuracy", {}).get("accuracy"),
+            "cv_n": router.get("cv_accuracy", {}).get("n"),
         },
         "rehearsals_latest_template": {
             k: latest.get(k)
             for k in ("n", "coverage", "filler_rate", "snr", "order_score", "self_score")
-        },
+        }
+        | {"version": current_template},
     }
 
 

@@ -35,3 +35,38 @@ def names(workspace: Path, folder: str, key: str) -> list[str]:
 
 def evidence_ids(workspace: Path) -> list[str]:
     return names(workspace, "evidence", "id")
+
+
+def _docs(workspace: Path, folder: str) -> list[dict]:
+    found = []
+    for path in sorted((workspace / folder).glob("*.yaml")):
+        doc, problems = read_yaml(path, path.name, _LIMIT)
+        if isinstance(doc, dict) and not problems:
+            found.append(doc)
+    return found
+
+
+def company_cards(workspace: Path) -> dict[str, dict]:
+    return {
+        d["company"]: d for d in _docs(workspace, "companies") if isinstance(d.get("company"), str)
+    }
+
+
+def expert_cues(workspace: Path) -> dict[str, list[str]]:
+    cues: dict[str, list[str]] = {}
+    for doc in _docs(workspace / "templates", "experts"):
+        if isinstance(doc.get("mode"), str) and isinstance(doc.get("cues"), list):
+            cues[doc["mode"]] = [c for c in doc["cues"] if isinstance(c, str)]
+    return cues
+
+
+def evidence(workspace: Path) -> tuple[list[dict], int]:
+    """Evidence packets with the fields retrieval needs, and how many files were skipped."""
+    docs = list((workspace / "evidence").glob("*.yaml"))
+    usable = [
+        d
+        for d in _docs(workspace, "evidence")
+        if all(isinstance(d.get(k), str) for k in ("id", "title", "story", "failure_mode"))
+        and isinstance(d.get("metric"), dict)
+    ]
+    return usable, len(docs) - len(usable)

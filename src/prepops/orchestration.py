@@ -98,6 +98,7 @@ def start_server(home: Path) -> str:
             "api_url": f"http://127.0.0.1:{port}/api",
             "ui_url": f"http://127.0.0.1:{port}",
             "pid": proc.pid,
+            "runner": os.environ.get("PREPOPS_WARM") != "0",  # no runner: nobody waits for one
         }
         (home / STATE).write_text(json.dumps(state))
         return state["api_url"]

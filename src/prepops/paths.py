@@ -34,6 +34,8 @@ class Paths:
         self.scorecard = self.reports / "scorecard.json"
         self.calibration = self.reports / "calibration.json"
         self.diagnosis = self.reports / "diagnosis.json"
+        self.router = self.reports / "router"  # train_router: candidate, champion, report
+        self.champion = self.router / "champion.json"  # what `prepops route` loads
         self.plots = self.reports / "plots"
         self.data_docs = self.reports / "data_docs"
         self.manifest = self.processed / "manifest.json"

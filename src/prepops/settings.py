@@ -52,12 +52,30 @@ class Evaluate(_Frozen):
     seed: int = 0  # bootstrap intervals
 
 
+class RouterWeights(_Frozen):
+    classifier: float = Field(1.0, ge=0)  # the learned text classifier (log-probability)
+    cues: float = Field(1.0, ge=0)  # cue phrases that fired (summed weights)
+    prior: float = Field(1.0, ge=0)  # the company card's primary/secondary mode
+
+
+class Router(_Frozen):
+    C: float = Field(4.0, gt=0)  # inverse regularization of the logistic regression
+    question_weight: float = Field(3.0, gt=0)  # a logged question counts this many cue phrases
+    card_cue_weight: float = Field(1.5, ge=0)  # your cards' cues; built-in: 2 strong, 1 weak
+    weights: RouterWeights = RouterWeights()
+    secondary_min: float = Field(0.15, ge=0, le=1)  # name a secondary mode from this score up
+    cv_folds: int = Field(5, ge=2)
+    gate_fraction: float = Field(0.3, gt=0, lt=1)  # questions held out for the release gate
+    seed: int = 0
+
+
 class Settings(_Frozen):
     workspace: str = "data"
     limits: Limits = Limits()
     validate_: Validate = Field(Validate(), alias="validate")
     score: Score = Score()
     evaluate: Evaluate = Evaluate()
+    router: Router = Router()
 
 
 class SettingsError(ValueError):

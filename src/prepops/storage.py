@@ -28,8 +28,10 @@ def write_text(path: Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def write_json(path: Path, data: Any) -> Path:
-    return write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+def write_json(path: Path, data: Any, compact: bool = False) -> Path:
+    indent, seps = (None, (",", ":")) if compact else (2, None)
+    text = json.dumps(data, indent=indent, separators=seps, sort_keys=True, default=str)
+    return write_text(path, text + "\n")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -97,7 +97,8 @@ def _starting(home: Path) -> bool:
     from prepops.orchestration import STATE, _alive
 
     try:
-        return _alive(json.loads((home / STATE).read_text())["pid"])
+        state = json.loads((home / STATE).read_text())
+        return state.get("runner", True) and _alive(state["pid"])
     except (OSError, ValueError, KeyError):
         return False
 
@@ -226,6 +227,7 @@ def serve(home: Path) -> None:
         importlib.import_module(f"pipelines.{path.stem}")
     importlib.import_module("mlflow.tracking")  # the tracking stages import it lazily
     importlib.import_module("mlflow.entities")
+    importlib.import_module("prepops.router_model")  # mlflow.pyfunc, for train_router
     os.environ["GX_ANALYTICS_ENABLED"] = "False"  # before Great Expectations is imported
     importlib.import_module("great_expectations")
     importlib.import_module("great_expectations.expectations")
