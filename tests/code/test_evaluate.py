@@ -54,3 +54,13 @@ def test_demo_headline_and_flat_metrics(demo_ws: Path, tmp_path: Path) -> None:
     assert flat["data.rounds"] == len(tables["rounds"])
     assert flat["rehearsals_latest_template.n"] == by_version["b965b44471"]["n"]
     assert all(isinstance(v, float) for v in flat.values())
+
+
+def test_latest_template_is_the_current_version_not_the_last_key() -> None:
+    by_version = {  # as read back from JSON: keys sorted, not in order of use
+        "aaa": {"n": 2, "first_date": "2026-11-01"},
+        "zzz": {"n": 5, "first_date": "2026-10-01"},
+    }
+    assert evaluate.latest_template(by_version, "aaa")["n"] == 2
+    assert evaluate.latest_template(by_version, None)["n"] == 2  # most recently first used
+    assert evaluate.latest_template({}, "aaa") == {}

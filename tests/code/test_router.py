@@ -24,7 +24,8 @@ def labelled_set() -> list[tuple[str, str, bool]]:
     return [(q["text"], mode, bool(q.get("plain"))) for mode, qs in doc.items() for q in qs]
 
 
-def demo_router(recipe: rt.Recipe = rt.Recipe()) -> router.Router:
+def demo_router(recipe: rt.Recipe | None = None) -> router.Router:
+    recipe = recipe or rt.Recipe()
     tables = load(DEMO).tables
     return rt.fit(
         rt.labelled_questions(tables), rt.card_cues(tables), rt.card_keywords(tables), recipe

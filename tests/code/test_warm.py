@@ -36,3 +36,26 @@ def test_no_runner_means_run_here(tmp_path: Path, monkeypatch) -> None:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
     assert warm.delegate(tmp_path, "pipelines.ingest") is None  # no socket: run in-process
+
+
+def test_a_server_started_without_runner_is_not_waited_for(tmp_path: Path, monkeypatch) -> None:
+    """A server started with PREPOPS_WARM=0 has no runner: stages must not wait 30 s each."""
+    import json
+    import os
+
+    from prepops.orchestration import STATE
+
+    for var in ("PREPOPS_WARM", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    state = {"api_url": "http://127.0.0.1:9/api", "pid": os.getpid(), "runner": False}
+    (tmp_path / STATE).write_text(json.dumps(state))
+    assert not warm._starting(tmp_path)
+
+    def no_waiting(_: float) -> None:
+        raise AssertionError("waited for a runner that was never started")
+
+    monkeypatch.setattr(warm.time, "sleep", no_waiting)
+    assert warm.delegate(tmp_path, "pipelines.ingest") is None  # gave up at once
+    (tmp_path / STATE).write_text(json.dumps(state | {"runner": True}))
+    assert warm._starting(tmp_path)  # this process is alive: a runner may still be importing

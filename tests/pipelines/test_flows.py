@@ -88,7 +88,10 @@ def test_rehearse_and_evaluate_flows(
 
     from pipelines.evaluate import evaluate_flow
     from pipelines.rehearse import rehearse_flow
+    from pipelines.train_router import train_router_flow
     from pipelines.validate import validate_flow
+    from prepops.router import Router
+    from prepops.settings import Settings
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -100,12 +103,33 @@ def test_rehearse_and_evaluate_flows(
     assert state.is_completed(), state.message
     n = len(list((demo_ws / "rehearsals").glob("*.yaml")))
     assert state.result() == {"logged": n, "unchanged": 0, "superseded": 0}
+    state = train_router_flow(
+        root=str(tmp_path), settings=Settings().router.model_dump(), return_state=True
+    )
+    assert state.is_completed(), state.message
+    training = state.result()
+    assert training["gate"]["promoted"] and training["gate"]["reason"].startswith("first")
+    assert training["cross_validation"]["n"] == training["labelled_questions"] > 0
+    champion = tmp_path / "reports" / "router" / "champion.json"
+    assert Router.load(champion).route("Design a cache for a feed")["mode"] == "architecture"
     state = evaluate_flow(
         root=str(tmp_path), threshold=0.5, min_n=5, strong=4.0, seed=0, return_state=True
     )
     assert state.is_completed(), state.message
     metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
     assert metrics["data"]["rehearsals"] == n
+    assert metrics["router"]["cv_n"] == training["cross_validation"]["n"]
+    diagnosis = json.loads((tmp_path / "reports" / "diagnosis.json").read_text())
+    would = diagnosis["misrouting"]["router"]["would_route_right"]
+    assert would["n"] == diagnosis["misrouting"]["misrouted"]
+    assert metrics["diagnosis"]["misrouted_router_would_fix"] == would["accuracy"]
+    # the latest template's figures are the current version's, whatever the key order
+    assert (
+        metrics["rehearsals_latest_template"]["version"]
+        == json.loads((tmp_path / "reports" / "tables" / "manifest.json").read_text())[
+            "template_version"
+        ]
+    )
     client = MlflowClient(tracking_uri=uri)
     runs = client.search_runs([client.get_experiment_by_name("prepops-evaluation").experiment_id])
     assert len(runs) == 1
