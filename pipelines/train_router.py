@@ -49,22 +49,27 @@ def cross_validate(inputs: dict, recipe: rt.Recipe, folds: int, seed: int) -> pd
 
 
 @task(cache_policy=NO_CACHE)
-def fit_candidate(inputs: dict, recipe: rt.Recipe, gate_fraction: float) -> tuple[Router, list]:
-    q = inputs["questions"]
-    in_gate = [rt.in_gate_set(t, gate_fraction) for t in q["text"]]
-    train = q[[not g for g in in_gate]]
+def fit_candidate(
+    inputs: dict, recipe: rt.Recipe, gate_fraction: float
+) -> tuple[Router, pd.DataFrame]:
+    train, gate_q = rt.split_gate(inputs["questions"], gate_fraction)
     model = rt.fit(train, inputs["cards"], inputs["keywords"], recipe, {"n_train": len(train)})
-    return model, in_gate
+    return model, gate_q
 
 
 @task(cache_policy=NO_CACHE)
 def release(
-    root: Path, model: Router, inputs: dict, in_gate: list, params: dict, metrics: dict, tags: dict
+    root: Path,
+    model: Router,
+    inputs: dict,
+    gate_q: pd.DataFrame,
+    params: dict,
+    metrics: dict,
+    tags: dict,
 ) -> tuple[dict, dict]:
     """Register the candidate, compare it with the champion on the gate set, maybe promote."""
     client = tracking.client(root)
     uri = tracking.tracking_uri(root)
-    gate_q = inputs["questions"][in_gate]
     cand_acc = rt.accuracy(gate_q["label"], rt.predict(model, gate_q, inputs["companies"]))
     doc = model.to_dict()
     previous = registry.champion(client)
@@ -118,7 +123,7 @@ def train_router_flow(root: str, settings: dict):
     q = inputs["questions"]
     heldout = cross_validate(inputs, recipe, settings["cv_folds"], settings["seed"])
     cv = rt.accuracy(q["label"], list(heldout))
-    model, in_gate = fit_candidate(inputs, recipe, settings["gate_fraction"])
+    model, gate_q = fit_candidate(inputs, recipe, settings["gate_fraction"])
     params = {k: v for k, v in settings.items() if k != "weights"} | {
         f"weight_{k}": v for k, v in settings["weights"].items()
     }
@@ -127,7 +132,7 @@ def train_router_flow(root: str, settings: dict):
         "git_commit": tracking.git_commit(paths.root),
     }
     metrics = {"cv_accuracy": cv["accuracy"] or 0.0, "cv_n": cv["n"]}
-    decision, champion_doc = release(paths.root, model, inputs, in_gate, params, metrics, tags)
+    decision, champion_doc = release(paths.root, model, inputs, gate_q, params, metrics, tags)
     report = {
         "labelled_questions": len(q),
         "label_sources": q["label_source"].value_counts().to_dict() if len(q) else {},

@@ -47,8 +47,9 @@ def _listed(value) -> list[str]:
 def labelled_questions(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Questions with a mode label: text, label, label_source, mode_used, company, round_id."""
     q = tables["questions"]
+    columns = ["text", "label", "label_source", "mode_used", "company", "round_id"]
     if q.empty:
-        return pd.DataFrame(columns=["text", "label", "label_source", "mode_used", "company"])
+        return pd.DataFrame(columns=columns)
     f = tables["follow_ups"]
     fixes = f[f["kind"] == "corrective"]
     corrected = {(r, int(i)) for r, i in zip(fixes["round_id"], fixes["q_index"], strict=True)}
@@ -73,7 +74,7 @@ def labelled_questions(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "round_id": r.round_id,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def card_cues(tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
@@ -262,3 +263,9 @@ def misrouting(questions: pd.DataFrame, heldout: pd.Series) -> dict:
         "pairs": dict(sorted(pairs.items(), key=lambda kv: -kv[1]["n"])),
         "router_right": accuracy(list(wrong["label"]), [heldout.get(i) for i in wrong.index]),
     }
+
+
+def split_gate(questions: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training questions, gate questions), by the stable text hash."""
+    mask = np.array([in_gate_set(t, fraction) for t in questions["text"]], dtype=bool)
+    return questions.loc[~mask], questions.loc[mask]

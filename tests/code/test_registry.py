@@ -31,8 +31,7 @@ def release(root: Path, recipe: rt.Recipe) -> tuple[dict, Router]:
     """What the train_router flow does, on the demo, with one recipe."""
     tables = load(DEMO).tables
     q = rt.labelled_questions(tables)
-    gate = [rt.in_gate_set(t, 0.3) for t in q["text"]]
-    train, held = q[[not g for g in gate]], q[gate]
+    train, held = rt.split_gate(q, 0.3)
     model = rt.fit(train, rt.card_cues(tables), rt.card_keywords(tables), recipe)
     companies = rt.company_modes(tables)
     client = tracking.client(root)

@@ -211,3 +211,17 @@ def test_cross_validation_gives_a_prediction_per_question() -> None:
     assert mis["misrouted"] == sum(q["mode_used"] != q["label"])
     assert sum(p["n"] for p in mis["pairs"].values()) == mis["misrouted"]
     assert mis["router_right"]["n"] == mis["misrouted"]
+
+
+def test_a_workspace_without_logged_questions_still_gets_a_router(tmp_path: Path) -> None:
+    from prepops.scaffold import create
+
+    create(tmp_path / "ws")
+    tables = load(tmp_path / "ws").tables
+    q = rt.labelled_questions(tables)
+    assert q.empty and "text" in q.columns
+    model = rt.fit(q, rt.card_cues(tables), rt.card_keywords(tables), rt.Recipe())
+    assert model.route("Design a rate limiter")["mode"] == "architecture"
+    held = rt.cross_validate(q, {}, {}, {}, rt.Recipe(), 5, 0)
+    assert held.empty and rt.accuracy(q["label"], list(held))["accuracy"] is None
+    assert rt.misrouting(q, held)["rate"] is None

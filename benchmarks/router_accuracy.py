@@ -1,0 +1,120 @@
+"""Router quality and speed: top-1 accuracy on the labelled question set, and `prepops route`
+as a cold process. Trains on the demo workspace only (its cards and logged questions).
+
+Writes reports/bench_router.json and prints a table.
+
+    python benchmarks/router_accuracy.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from prepops import router_train as rt
+from prepops.calibration import wilson
+from prepops.workspace import load
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def accuracy() -> dict:
+    tables = load(ROOT / "data").tables
+    labelled = rt.labelled_questions(tables)
+    cards, keywords = rt.card_cues(tables), rt.card_keywords(tables)
+    items = yaml.safe_load((ROOT / "tests" / "data" / "questions.yaml").read_text())
+    variants = {
+        "full blend": rt.Recipe(),
+        "no classifier (cues + prior)": rt.Recipe(use_classifier=False),
+        "no built-in cues or seeds": rt.Recipe(use_builtin_cues=False, use_seed_questions=False),
+        "cards only (no built-ins)": rt.Recipe(
+            use_classifier=False, use_builtin_cues=False, use_seed_questions=False
+        ),
+    }
+    out = {}
+    for name, recipe in variants.items():
+        model = rt.fit(labelled, cards, keywords, recipe)
+        right, total = Counter(), Counter()
+        confusions = Counter()
+        for mode, questions in items.items():
+            for q in questions:
+                routed = model.route(q["text"])["mode"]
+                for key in ("all", mode, "plain" if q.get("plain") else "cued"):
+                    total[key] += 1
+                    right[key] += routed == mode
+                if routed != mode:
+                    confusions[f"{mode}->{routed}"] += 1
+        out[name] = {
+            k: {
+                "n": total[k],
+                "accuracy": round(right[k] / total[k], 4),
+                "ci95": wilson(right[k], total[k]),
+            }
+            for k in total
+        } | {"confusions": dict(confusions.most_common(6))}
+    return out
+
+
+def cold_route(runs: int) -> dict:
+    """Median wall time of `prepops route` in a fresh process (champion file present)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        (project / "params.yaml").write_text(f"workspace: {ROOT / 'data'}\n")
+        (project / "dvc.yaml").write_text("stages: {}\n")
+        champion = project / "reports" / "router" / "champion.json"
+        champion.parent.mkdir(parents=True)
+        tables = load(ROOT / "data").tables
+        model = rt.fit(
+            rt.labelled_questions(tables),
+            rt.card_cues(tables),
+            rt.card_keywords(tables),
+            rt.Recipe(),
+        )
+        champion.write_text(json.dumps(model.to_dict()))
+        exe = Path(sys.executable).with_name("prepops")
+        env = {**os.environ, "PREPOPS_ROOT": str(project)}
+        times = {}
+        for command in ("route", "retrieve"):
+            samples = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                subprocess.run(
+                    [str(exe), command, "Our p99 doubled after the deploy. What now?"],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+                samples.append(time.perf_counter() - start)
+            times[command] = {"median_s": round(statistics.median(samples), 3), "runs": runs}
+        return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    result = {"accuracy": accuracy(), "cold_process": cold_route(args.runs)}
+    target = ROOT / "reports" / "bench_router.json"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{'router variant':32} {'all':>14} {'cued':>14} {'cue-free':>14}")
+    for name, acc in result["accuracy"].items():
+        cells = [f"{acc[k]['accuracy']:.3f} (n={acc[k]['n']})" for k in ("all", "cued", "plain")]
+        print(f"{name:32} " + " ".join(f"{c:>14}" for c in cells))
+    for command, t in result["cold_process"].items():
+        print(f"prepops {command} (cold process): median {t['median_s']} s over {t['runs']} runs")
+    print(f"wrote {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
