@@ -105,6 +105,19 @@ def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) 
             rows.problems += found
             if doc is not None:
                 flatten(doc, kind, rel, rows)  # layout kinds are table names
+    return _checked(root, rows, files, quarantine)
+
+
+def from_documents(docs: list[tuple[str, str, dict]], root: Path = Path("<memory>")) -> Workspace:
+    """A workspace from (table, relative path, mapping) triples already in memory (synthetic
+    workspaces in tests and benchmarks): the same checks as `load`, without the files."""
+    rows = Rows()
+    for kind, rel, doc in docs:
+        flatten(doc, kind, rel, rows)
+    return _checked(root, rows, [rel for _, rel, _ in docs], False)
+
+
+def _checked(root: Path, rows: Rows, files: list[str], quarantine: bool) -> Workspace:
     every, found = _tables(rows, set())  # every file checked, so all problems show at once
     problems = rows.problems + found
     tables = _tables(rows, {p.file for p in problems})[0] if problems else every
