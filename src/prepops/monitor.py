@@ -83,7 +83,7 @@ def calibration(rounds: pd.DataFrame, cfg: MonitorSettings) -> tuple[list[Candid
             continue
         p = g["confidence"].astype(float).to_numpy()
         y = g["outcome"].isin(POSITIVE).astype(int).to_numpy()
-        pval, low, high = stats.poisson_binomial_pvalue(p, int(y.sum()))
+        pval, _low, _high = stats.poisson_binomial_pvalue(p, int(y.sum()))
         gap = float(p.mean() - y.mean())
         kind = "overconfidence" if gap > 0 else "underconfidence"
         found.append(
@@ -130,12 +130,20 @@ def shift_features(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
         if f"rubric.{dim}" in dims:
             rubric[:, j] = rounds[f"rubric.{dim}"].notna().to_numpy()
     stage = np.array([[s == k for k in STAGES] for s in rounds["stage"]], dtype=float)
-    return {
+    return {  # rounds x categories; category names in CATEGORIES
         "stage mix": stage.reshape(len(rounds), len(STAGES)),
         "wanted-mode mix": _count_matrix(rounds, wanted, "mode", MODES),
         "follow-up kinds": _count_matrix(rounds, f, "kind", FOLLOW_UP_KINDS),
         "rubric emphasis": rubric,
     }
+
+
+CATEGORIES = {
+    "stage mix": STAGES,
+    "wanted-mode mix": MODES,
+    "follow-up kinds": FOLLOW_UP_KINDS,
+    "rubric emphasis": RUBRIC_DIMENSIONS,
+}
 
 
 def distribution_shift(
@@ -179,6 +187,10 @@ def distribution_shift(
                     large=res["js_distance"] >= 0.3,
                     company=company,
                     interval=res["interval"],
+                    extra={
+                        "top": _top(counts[in_group].sum(axis=0), CATEGORIES[name]),
+                        "others_top": _top(counts[~in_group].sum(axis=0), CATEGORIES[name]),
+                    },
                 )
             )
         if in_group.sum() < cfg.min_n:
@@ -191,6 +203,11 @@ def distribution_shift(
                 )
             )
     return found, short, heatmap
+
+
+def _top(totals: np.ndarray, names: tuple[str, ...], k: int = 2) -> list[str]:
+    order = np.argsort(-totals, kind="stable")
+    return [names[i] for i in order[:k] if totals[i] > 0]
 
 
 # --- feedback: consensus vs local noise ----------------------------------------------------
@@ -270,9 +287,8 @@ def threshold_mismatch(rounds: pd.DataFrame, cfg: MonitorSettings) -> tuple[list
         (frame["perf"] >= cfg.strong_rubric) & frame["outcome"].isin(POSITIVE | NEGATIVE)
     ]
     found, short = [], []
-    groups = [("overall", None, strong)] + list(
-        (c, c, g) for c, g in sorted(strong.groupby("company"), key=lambda kv: kv[0])
-    )
+    by_company = sorted(strong.groupby("company"), key=lambda kv: kv[0])
+    groups = [("overall", None, strong), *((c, c, g) for c, g in by_company)]
     for subject, company, g in groups:
         if len(g) < cfg.min_n:
             if company is None:
@@ -320,8 +336,9 @@ def interference(rounds: pd.DataFrame, loss: pd.Series, cfg: MonitorSettings) ->
         Candidate(
             "interference",
             "heavy rounds on one day",
-            f"heavy rounds sharing a day ({', '.join(days[:4])}) lost {res['difference']:+.2f} more "
-            f"signals each (clarifications, rescues, shifts, corrections) than heavy rounds alone "
+            f"heavy rounds sharing a day ({', '.join(days[:4])}) lost "
+            f"{res['difference']:+.2f} more signals each (clarifications, rescues, shifts, "
+            "corrections) than heavy rounds alone "
             "(dates have no time of day, so all rounds of a stacked day are compared)",
             len(heavy),
             {

@@ -36,6 +36,11 @@ class Paths:
         self.diagnosis = self.reports / "diagnosis.json"
         self.router = self.reports / "router"  # train_router: candidate, champion, report
         self.champion = self.router / "champion.json"  # what `prepops route` loads
+        self.findings = self.reports / "findings.json"
+        self.plan_json = self.reports / "plan.json"
+        self.plan_md = self.reports / "plan.md"
+        self.allocation = self.reports / "allocation.json"
+        self.report = self.reports / "index.html"
         self.plots = self.reports / "plots"
         self.data_docs = self.reports / "data_docs"
         self.manifest = self.processed / "manifest.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
@@ -69,6 +70,22 @@ class Router(_Frozen):
     seed: int = 0
 
 
+class Monitor(_Frozen):
+    min_n: int = Field(5, ge=2)  # below this a check is not run: insufficient_data
+    alpha: float = Field(0.05, gt=0, lt=1)  # medium: Holm-adjusted within a kind of check
+    alpha_high: float = Field(0.01, gt=0, lt=1)  # high: Holm over all tests, large effect
+    consensus_companies: int = Field(3, ge=2)  # a feedback tag heard at this many companies
+    misroute_ok: float = Field(0.10, ge=0, lt=1)  # tolerated share of misrouted questions
+    strong_reject_ok: float = Field(0.25, ge=0, lt=1)  # tolerated rejections of strong rounds
+    seed: int = 0
+
+
+class Plan(_Frozen):
+    hours: float = Field(10.0, ge=0)  # next week's preparation budget
+    seed: int = 0  # Thompson sampling draws
+    as_of: dt.date | None = None  # plan date, YYYY-MM-DD; default: the day the stage runs
+
+
 class Settings(_Frozen):
     workspace: str = "data"
     limits: Limits = Limits()
@@ -76,6 +93,8 @@ class Settings(_Frozen):
     score: Score = Score()
     evaluate: Evaluate = Evaluate()
     router: Router = Router()
+    monitor: Monitor = Monitor()
+    plan: Plan = Plan()
 
 
 class SettingsError(ValueError):
