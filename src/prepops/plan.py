@@ -114,11 +114,13 @@ def patch_for(finding: dict, companies: pd.DataFrame) -> dict | None:
         }
     if kind == "distribution_shift":
         layer, field, action, drill = SHIFT[finding["evidence"]["statistic"]["feature"]]
+        here = ", ".join(ctx.get("top", [])) or "see the finding"
+        elsewhere = ", ".join(ctx.get("others_top", [])) or "n/a"
         return {
             "layer": layer,
             "target": _card(companies, company),
             "company": company,
-            "action": f"{action} (field `{field}`)",
+            "action": f"{action} (field `{field}`; here mostly {here}, elsewhere {elsewhere})",
             "drill": drill,
         }
     if kind == "misrouting":
