@@ -1,0 +1,54 @@
+"""Stage `report`: reports/index.html, one self-contained page over every stage's output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines._runner import run
+from prepops import report
+from prepops.paths import Paths
+from prepops.storage import write_text
+
+
+@task(cache_policy=NO_CACHE)
+def read_inputs(paths: Paths) -> dict:
+    def load(path: Path) -> dict:
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    return {
+        "manifest": load(paths.manifest),
+        "validation": load(paths.validation),
+        "metrics": load(paths.metrics),
+        "calibration": load(paths.calibration),
+        "scorecard": load(paths.scorecard),
+        "rehearsals": load(paths.rehearsal_scores),
+        "findings": load(paths.findings),
+        "plan": load(paths.plan_json),
+        "allocation": load(paths.allocation),
+    }
+
+
+@task(cache_policy=NO_CACHE)
+def render(inputs: dict) -> str:
+    return report.render(inputs)
+
+
+@flow(name="report")
+def report_flow(root: str):
+    paths = Paths(Path(root))
+    html = render(read_inputs(paths))
+    write_text(paths.report, html)
+    get_run_logger().info("report: %s (%s bytes)", paths.report, len(html))
+    return str(paths.report)
+
+
+def main() -> None:
+    run(report_flow, lambda s, p: {"root": str(p.root)})
+
+
+if __name__ == "__main__":
+    main()
