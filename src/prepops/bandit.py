@@ -36,14 +36,14 @@ def allocate(
 ) -> dict:
     active = companies[companies["status"] == "active"]
     loops = []
-    for card in active.itertuples(index=False):
-        row = pd.Series(card._asdict()).rename(lambda k: k.replace("value_", "value."))
-        mine = rounds[rounds["company"] == card.company]
+    for card in active.to_dict("records"):  # "value.comp_k" is no attribute name
+        row = pd.Series(card)
+        mine = rounds[rounds["company"] == card["company"]]
         won = int(mine["outcome"].isin(POSITIVE).sum())
         lost = int(mine["outcome"].isin(NEGATIVE).sum())
         loops.append(
             {
-                "company": card.company,
+                "company": card["company"],
                 "advanced": won,
                 "rejected": lost,
                 "weight": round(value_weight(row), 4),

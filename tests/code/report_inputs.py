@@ -1,0 +1,58 @@
+"""Everything the report stage reads, computed with the pure functions from a workspace
+folder (shared by the report and browser tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from prepops import bandit, calibration, evaluate, monitor, plan, rehearse, scorecard
+from prepops.markers import default_phrases
+from prepops.workspace import load
+
+HOSTILE = "<img src=x onerror=alert(1)>Evil & Co"
+
+
+def rename_company(ws: Path, old: str, new: str) -> None:
+    """Rename a company everywhere in a workspace (text-level, keeps the YAML valid)."""
+    quoted = json.dumps(new)  # a JSON string is a valid YAML scalar
+    for path in ws.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if f": {old}" in text:
+            path.write_text(text.replace(f": {old}\n", f": {quoted}\n"), encoding="utf-8")
+
+
+def inputs(ws: Path) -> dict:
+    loaded = load(ws)
+    assert loaded.problems == [], loaded.problems[:3]
+    t = loaded.tables
+    t["rehearsals"]["template_version_stamped"] = False
+    records = rehearse.score_rehearsals(
+        t["rehearsals"], t["experts"], t["evidence"], default_phrases()
+    )
+    by_version = rehearse.by_template_version(records)
+    result = evaluate.evaluate(t, 0.5, 5, 4.0, 0)
+    found = monitor.monitor(t, records, monitor.MonitorSettings())
+    companies = t["companies"]
+    return {
+        "manifest": {"template_version": "abc", "evidence_version": "def", "files": 1},
+        "validation": {"data": {"contract_problems": 0, "expectations_failed": 0, "warnings": 0}},
+        "metrics": evaluate.headline(
+            result,
+            {
+                "rounds": len(t["rounds"]),
+                "questions": len(t["questions"]),
+                "rehearsals": len(records),
+            },
+            by_version,
+        )
+        | {"router": {"cv_accuracy": None, "cv_n": 0}},
+        "calibration": result["calibration"],
+        "scorecard": scorecard.build(t, 4.0),
+        "rehearsals": {"by_template_version": by_version, "rehearsals": records},
+        "findings": found,
+        "plan": plan.build(found["findings"], companies, dt.date(2026, 11, 25)),
+        "allocation": bandit.allocate(t["rounds"], companies, 10, 0),
+        "_calibration_module": calibration.__name__,
+    }

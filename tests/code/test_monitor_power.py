@@ -1,0 +1,43 @@
+"""Small-sample honesty, measured: planted effects at realistic sizes (4 companies x 8
+rounds) are found (medium or high) in at least 90% of seeds; null workspaces raise a
+high-severity finding in at most 5%."""
+
+from __future__ import annotations
+
+import pytest
+
+from prepops import synth
+from tests.code.test_monitor import run
+
+SEEDS = range(30)
+PLANTS = {
+    "overconfidence": (synth.Plant(overconfident=1), ("overconfidence", "Helix")),
+    "distribution_shift": (synth.Plant(shifted=2), ("distribution_shift", "Lumen")),
+    "temporal_drift": (synth.Plant(rehearsal_decline=True), ("temporal_drift", None)),
+    "consensus_feedback": (synth.Plant(consensus_tag="no-metrics"), ("consensus_feedback", None)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANTS))
+def test_planted_effect_is_found(name: str) -> None:
+    plant, (kind, company) = PLANTS[name]
+    found = 0
+    for seed in SEEDS:
+        findings = run(synth.documents(synth.Spec(seed=seed, plant=plant)), seed)["findings"]
+        found += any(
+            f["kind"] == kind and f["company"] == company and f["severity"] in ("medium", "high")
+            for f in findings
+        )
+    assert found / len(SEEDS) >= 0.9, f"{name}: found in {found} of {len(SEEDS)} seeds"
+
+
+def test_null_workspaces_stay_quiet() -> None:
+    seeds = range(100, 140)
+    loud = [
+        s
+        for s in seeds
+        if any(
+            f["severity"] == "high" for f in run(synth.documents(synth.Spec(seed=s)), s)["findings"]
+        )
+    ]
+    assert len(loud) / len(seeds) <= 0.05, f"high findings in null seeds {loud}"
