@@ -39,6 +39,7 @@ def write_reports(result: dict, metrics: dict, paths: Paths) -> list[Path]:
         write_json(paths.diagnosis, result["diagnosis"]),
     ]
     write_csv(paths.plots / "calibration.csv", calibration.curve_rows(result["calibration"]))
+    write_csv(paths.plots / "confusion.csv", result["confusion_rows"])
     write_json(paths.metrics, metrics)
     return written
 
@@ -63,6 +64,7 @@ def evaluate_flow(root: str, threshold: float, min_n: int, strong: float, seed: 
     paths = Paths(Path(root))
     tables, validation, rehearsals, manifest, training = read_inputs(paths)
     result = evaluate.with_router(compute(tables, threshold, min_n, strong, seed), training)
+    result["confusion_rows"] = calibration.confusion_rows(tables["rounds"], threshold)
     metrics = evaluate.headline(
         result,
         validation["data"],

@@ -135,3 +135,15 @@ def curve_rows(result: dict) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=["group", "confidence", "observed", "n"])
+
+
+def confusion_rows(rounds: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """One row per round with a known outcome, for DVC's confusion-matrix plot."""
+    known = labelled(rounds)
+    return pd.DataFrame(
+        {
+            "id": known["id"],
+            "predicted": np.where(known["confidence"] >= threshold, "confident", "not confident"),
+            "actual": np.where(known["y"] == 1, "advanced", "not advanced"),
+        }
+    )

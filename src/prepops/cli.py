@@ -398,6 +398,8 @@ def where() -> None:
         typer.echo(f"  {path}")
     if not reports:
         typer.echo("  none yet: run `make run` (or `dvc repro`)")
+    if paths.report.exists():
+        typer.echo(f"Report: {paths.report.as_uri()}")
     if (docs := paths.data_docs / "index.html").exists():
         typer.echo(f"Data Docs: {docs}")
     if url := os.environ.get("PREFECT_API_URL"):

@@ -46,14 +46,21 @@ def context(inputs: dict[str, Any]) -> dict[str, Any]:
         "manifest": inputs["manifest"],
         "metrics": metrics,
         "severities": severities,
-        "calibration": overall,
-        "confusion": overall.get("confusion") or {},
+        "calibration": {  # every key present: an empty workspace has no figures yet
+            k: overall.get(k)
+            for k in ("status", "n", "mean_confidence", "success_rate", "success_rate_ci")
+        },
+        "confusion": {
+            k: (overall.get("confusion") or {}).get(k, 0)
+            for k in ("good", "overconfident", "underconfident", "good_caution")
+        },
         "per_company": calibration.get("per_company", {}),
         "findings": findings,
         "plan": plan,
         "allocation": allocation,
         "by_version": rehearsals["by_template_version"],
         "validation": inputs["validation"],
+        "expectations": inputs["validation"].get("expectations", []),
         "data_docs": "data_docs/index.html",
         "figures": {
             "funnel": figures.funnel(scorecard["funnel"]),

@@ -48,3 +48,15 @@ def test_every_figure_states_its_n(hostile_html: str) -> None:
     for data in re.findall(r'base64,([^"]+)"', hostile_html):
         svg = base64.b64decode(data).decode("utf-8")
         assert "n=" in svg or "h  (" in svg, svg[:200]
+
+
+def test_an_empty_workspace_renders_and_says_so(tmp_path: Path) -> None:
+    from prepops.scaffold import create
+
+    create(tmp_path / "ws")
+    html = report.render(inputs(tmp_path / "ws"))
+    for section in report.SECTIONS:
+        assert f'<section id="{section}">' in html
+    images = re.findall(r'base64,([^"]+)"', html)
+    assert len(images) == 5
+    assert "No high or medium finding" in html

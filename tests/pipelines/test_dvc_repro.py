@@ -110,8 +110,20 @@ def test_lifecycle_reports_and_one_mlflow_run_per_rehearsal(repo) -> None:
     dst, _ = repo
     for name in ("scorecard", "calibration", "diagnosis", "rehearsals"):
         assert json.loads((dst / "reports" / f"{name}.json").read_text())
-    for plot in ("rehearsals.csv", "calibration.csv"):
+    for plot in ("rehearsals.csv", "calibration.csv", "drift.csv", "allocation.csv"):
         assert (dst / "reports" / "plots" / plot).read_text().count("\n") > 1
+    findings = json.loads((dst / "reports" / "findings.json").read_text())["findings"]
+    assert {"overconfidence", "insufficient_data"} <= {f["kind"] for f in findings}
+    patches = json.loads((dst / "reports" / "plan.json").read_text())["patches"]
+    actionable = {f["id"] for f in findings if f["severity"] in ("high", "medium")}
+    assert {f for p in patches for f in p["findings"]} == actionable
+    assert "Retraining plan" in (dst / "reports" / "plan.md").read_text()
+    hours = json.loads((dst / "reports" / "allocation.json").read_text())["loops"]
+    assert sum(lp["hours"] for lp in hours) == 10
+    html = (dst / "reports" / "index.html").read_text()
+    assert '<section id="findings">' in html and "data:image/svg+xml;base64," in html
+    training = json.loads((dst / "reports" / "router" / "training.json").read_text())
+    assert training["gate"]["champion_after"] is not None
     metrics = json.loads((dst / "reports" / "metrics.json").read_text())
     assert metrics["calibration"]["n"] > 0
     assert mlflow_runs(dst) == len(list((dst / "data" / "rehearsals").glob("*.yaml")))
@@ -245,6 +257,10 @@ def test_another_workspace_from_init(repo) -> None:
     result = repro(repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads((dst / "reports" / "metrics.json").read_text())["data"]["rounds"] == 0
+    findings = json.loads((dst / "reports" / "findings.json").read_text())["findings"]
+    assert {f["severity"] for f in findings} <= {"info"}  # nothing to say yet, and says so
+    assert json.loads((dst / "reports" / "plan.json").read_text())["patches"] == []
+    assert (dst / "reports" / "index.html").is_file()
 
 
 def test_invalid_workspace_fails_with_one_line_per_problem(repo) -> None:

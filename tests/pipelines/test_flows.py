@@ -87,7 +87,10 @@ def test_rehearse_and_evaluate_flows(
     from mlflow.tracking import MlflowClient
 
     from pipelines.evaluate import evaluate_flow
+    from pipelines.monitor import monitor_flow
+    from pipelines.plan import plan_flow
     from pipelines.rehearse import rehearse_flow
+    from pipelines.report import report_flow
     from pipelines.train_router import train_router_flow
     from pipelines.validate import validate_flow
     from prepops.router import Router
@@ -123,6 +126,18 @@ def test_rehearse_and_evaluate_flows(
     would = diagnosis["misrouting"]["router"]["would_route_right"]
     assert would["n"] == diagnosis["misrouting"]["misrouted"]
     assert metrics["diagnosis"]["misrouted_router_would_fix"] == would["accuracy"]
+    for flow_fn, kwargs in (
+        (monitor_flow, {"settings": Settings().monitor.model_dump(), "strong_rubric": 4.0}),
+        (plan_flow, {"hours": 8.0, "seed": 1, "as_of": "2026-11-20"}),
+        (report_flow, {}),
+    ):
+        state = flow_fn(root=str(tmp_path), **kwargs, return_state=True)
+        assert state.is_completed(), state.message
+    plan = json.loads((tmp_path / "reports" / "plan.json").read_text())
+    assert plan["as_of"] == "2026-11-20" and plan["patches"]
+    alloc = json.loads((tmp_path / "reports" / "allocation.json").read_text())
+    assert sum(lp["hours"] for lp in alloc["loops"]) == 8.0
+    assert '<section id="plan">' in (tmp_path / "reports" / "index.html").read_text()
     # the latest template's figures are the current version's, whatever the key order
     assert (
         metrics["rehearsals_latest_template"]["version"]
