@@ -223,6 +223,36 @@ def retrieve(
 
 
 @app.command()
+def synth(
+    directory: Annotated[Path, typer.Argument(help="New folder for the workspace.")],
+    rounds: Annotated[int, typer.Option(min=0, help="Interview rounds.")] = 32,
+    companies: Annotated[int, typer.Option(min=1, help="Company loops.")] = 4,
+    rehearsals: Annotated[int | None, typer.Option(min=0, help="Default: rounds / 2.")] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same workspace.")] = 0,
+) -> None:
+    """Write a synthetic, valid workspace of any size (for benchmarks and trying things)."""
+    import datetime as dt
+
+    from prepops import synth as generator
+
+    days = min(max(70, rounds // 4), 3000)  # dates end yesterday: none lies in the future
+    spec = generator.Spec(
+        rounds=rounds,
+        companies=companies,
+        rehearsals=rounds // 2 if rehearsals is None else rehearsals,
+        seed=seed,
+        days=days,
+        start=dt.date.today() - dt.timedelta(days=days + 1),
+    )
+    try:
+        count = generator.write(directory, spec)
+    except FileExistsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {count} files to {directory}")
+
+
+@app.command()
 def log(
     workspace: Annotated[Path | None, typer.Option(help="Default: params.yaml.")] = None,
 ) -> None:

@@ -134,3 +134,13 @@ def test_size_limit_comes_from_params(demo_ws: Path, tmp_path: Path, monkeypatch
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 1
     assert "file is larger than the 300-byte limit" in result.stdout
+
+
+def test_synth_writes_a_valid_workspace_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "big"
+    result = runner.invoke(app, ["synth", str(target), "--rounds", "40", "--companies", "5"])
+    assert result.exit_code == 0, result.output
+    assert len(list((target / "rounds").glob("*.yaml"))) == 40
+    assert runner.invoke(app, ["validate", str(target)]).exit_code == 0
+    again = runner.invoke(app, ["synth", str(target)])
+    assert again.exit_code == 2 and "never overwrites" in again.stderr
