@@ -24,7 +24,8 @@ def _items(frame: pd.DataFrame, column: str) -> Iterator[tuple[str, str, int, st
         if isinstance(values, list | tuple) or hasattr(values, "tolist"):
             prefix = f"questions[{row.q_index}]." if hasattr(row, "q_index") else ""
             for i, item in enumerate(list(values)):
-                yield row.file, prefix, i, item
+                if isinstance(item, str):  # anything else is a type problem the schema reports
+                    yield row.file, prefix, i, item
 
 
 def references(

@@ -14,6 +14,8 @@ cannot be routed well, and one misrouted cannot be decoded well.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from prepops.calibration import NEGATIVE
@@ -30,18 +32,27 @@ def _markers(value) -> set[str] | None:
 def question_findings(
     questions: pd.DataFrame, follow_ups: pd.DataFrame, rounds: pd.DataFrame
 ) -> list[dict]:
-    kinds = follow_ups.groupby(["round_id", "q_index", "kind"]).size()
-    by_id = rounds.set_index("id")
+    # plain dicts: one pandas lookup per question costs seconds at 100k rounds
+    kinds = Counter(
+        zip(
+            follow_ups["round_id"],
+            follow_ups["q_index"].astype(int),
+            follow_ups["kind"],
+            strict=True,
+        )
+    )
+    clarifications = dict(zip(rounds["id"], rounds["signals.clarifications"], strict=True))
+    outcomes = dict(zip(rounds["id"], rounds["outcome"], strict=True))
     found = []
     for q in questions.itertuples(index=False):
         strong: dict[str, list[str]] = {layer: [] for layer in LAYERS}
         weak: dict[str, list[str]] = {layer: [] for layer in LAYERS}
         markers = _markers(q.markers)
-        n_clarifying = int(kinds.get((q.round_id, q.q_index, "clarifying"), 0))
-        n_corrective = int(kinds.get((q.round_id, q.q_index, "corrective"), 0))
+        n_clarifying = kinds.get((q.round_id, int(q.q_index), "clarifying"), 0)
+        n_corrective = kinds.get((q.round_id, int(q.q_index), "corrective"), 0)
         if n_clarifying:
             strong["encoding"].append(f"{n_clarifying} clarifying follow-up(s)")
-        clar = by_id["signals.clarifications"].get(q.round_id)
+        clar = clarifications.get(q.round_id)
         if pd.notna(clar) and clar > 0:
             weak["encoding"].append(f"{int(clar)} clarification(s) in the round")
         if isinstance(q.mode_wanted, str) and q.mode_wanted != q.mode_used:
@@ -57,7 +68,7 @@ def question_findings(
             weak["decoding"] += [
                 f"no {m} marker" for m in ("robustness", "stop") if m not in markers
             ]
-        lost = by_id["outcome"].get(q.round_id) in NEGATIVE
+        lost = outcomes.get(q.round_id) in NEGATIVE
         if not any(strong.values()) and not (lost and any(weak.values())):
             continue
         evidence = {

@@ -375,12 +375,16 @@ def forgetting(tables: dict, records: list[dict], cfg: MonitorSettings) -> tuple
             continue
         g = g.sort_values("date")
         days = _day(g["date"])
-        share = []
-        for d in days:  # share of the 21 days' rehearsals aimed at this company's style
-            window = (reh_day < d) & (reh_day >= d - 21)
-            aimed = (reh["company"] == company) | (reh["mode"] == primary.get(company))
-            share.append(float(aimed[window].mean()) if window.any() else np.nan)
-        share = np.array(share)
+        # share of the 21 days' rehearsals aimed at this company's style, for every round
+        # at once: cumulative counts over the sorted rehearsal days
+        aimed = ((reh["company"] == company) | (reh["mode"] == primary.get(company))).to_numpy()
+        order = np.argsort(reh_day, kind="stable")
+        sorted_days, cum_aimed = reh_day[order], np.concatenate([[0], np.cumsum(aimed[order])])
+        hi = np.searchsorted(sorted_days, days, side="left")
+        lo = np.searchsorted(sorted_days, days - 21, side="left")
+        total = hi - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total > 0, (cum_aimed[hi] - cum_aimed[lo]) / total, np.nan)
         ok = ~np.isnan(share)
         if ok.sum() < cfg.min_n:
             continue

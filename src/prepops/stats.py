@@ -13,6 +13,11 @@ def poisson_binomial_pvalue(p: np.ndarray, observed: int) -> tuple[float, float,
 
     Returns (p_value, P(S <= observed), P(S >= observed)) for S = sum of the outcomes.
     """
+    if len(p) > EXACT_MAX_ROUNDS:  # Lyapunov CLT with continuity correction; O(n) not O(n^2)
+        mean, sd = float(p.sum()), float(np.sqrt((p * (1 - p)).sum())) or 1e-12
+        low = float(stats.norm.cdf((observed + 0.5 - mean) / sd))
+        high = float(stats.norm.sf((observed - 0.5 - mean) / sd))
+        return min(1.0, 2 * min(low, high)), low, high
     pmf = np.zeros(len(p) + 1)
     pmf[0] = 1.0
     for q in p:  # exact distribution of a sum of independent Bernoullis
@@ -26,6 +31,8 @@ def poisson_binomial_pvalue(p: np.ndarray, observed: int) -> tuple[float, float,
 def bootstrap_mean_gap(p: np.ndarray, y: np.ndarray, seed: int, n: int = 2000) -> list[float]:
     """95% percentile interval of mean(p) - mean(y), resampling rounds."""
     rng = np.random.default_rng(seed)
+    if len(p) > EXACT_MAX_ROUNDS:
+        n = 200  # each resample is large; 200 keep memory flat at 100k rounds
     idx = rng.integers(0, len(p), size=(n, len(p)))
     gaps = p[idx].mean(axis=1) - y[idx].mean(axis=1)
     return [round(float(v), 4) for v in np.percentile(gaps, [2.5, 97.5])]
@@ -53,7 +60,16 @@ def _chi2(group: np.ndarray, total: np.ndarray) -> np.ndarray:
     return terms.sum(axis=(-2, -1))
 
 
-def shift_test(counts: np.ndarray, in_group: np.ndarray, seed: int, resamples: int = 1999) -> dict:
+EXACT_MAX_ROUNDS = 2000  # above this, large-sample references are accurate and affordable
+
+
+def shift_test(
+    counts: np.ndarray,
+    in_group: np.ndarray,
+    seed: int,
+    resamples: int = 1999,
+    exact_max_rounds: int = EXACT_MAX_ROUNDS,
+) -> dict:
     """Does one company's category mix differ from the others'? Rounds are the units.
 
     counts: rounds x categories (e.g. a round's questions per wanted mode); in_group: which
@@ -74,14 +90,19 @@ def shift_test(counts: np.ndarray, in_group: np.ndarray, seed: int, resamples: i
         }
     observed = float(_chi2(counts[in_group].sum(axis=0)[None, :], total)[0])
     rng = np.random.default_rng(seed)
-    perms = rng.permuted(np.tile(in_group, (resamples, 1)), axis=1)
-    null = _chi2(perms.astype(float) @ counts, total)
-    p_value = (1 + int((null >= observed - 1e-12).sum())) / (resamples + 1)
     group, rest = counts[in_group], counts[~in_group]
+    if len(counts) <= exact_max_rounds:
+        perms = rng.permuted(np.tile(in_group, (resamples, 1)), axis=1)
+        null = _chi2(perms.astype(float) @ counts, total)
+        p_value = (1 + int((null >= observed - 1e-12).sum())) / (resamples + 1)
+        g = group[rng.integers(0, len(group), (500, len(group)))].sum(axis=1)
+        r = rest[rng.integers(0, len(rest), (500, len(rest)))].sum(axis=1)
+    else:  # thousands of rounds: the chi-square reference distribution is accurate here
+        p_value = float(stats.chi2.sf(observed, counts.shape[1] - 1))
+        g = rng.multinomial(int(group.sum()), group.sum(axis=0) / group.sum(), size=500)
+        r = rng.multinomial(int(rest.sum()), rest.sum(axis=0) / rest.sum(), size=500)
     js = float(js_distance(group.sum(axis=0)[None, :], rest.sum(axis=0)[None, :])[0])
-    g = group[rng.integers(0, len(group), (500, len(group)))].sum(axis=1)
-    r = rest[rng.integers(0, len(rest), (500, len(rest)))].sum(axis=1)
-    boots = js_distance(g, r)
+    boots = js_distance(g.astype(float), r.astype(float))
     boots = boots[~np.isnan(boots)]
     interval = (
         [round(float(v), 4) for v in np.percentile(boots, [2.5, 97.5])] if len(boots) else None
@@ -108,6 +129,15 @@ def trend(x: np.ndarray, y: np.ndarray, worse: str) -> dict:
 def mean_difference_test(worse: np.ndarray, other: np.ndarray, seed: int) -> dict:
     """One-sided permutation test that `worse` has the higher mean; difference with a
     bootstrap interval."""
+    if len(worse) + len(other) > EXACT_MAX_ROUNDS:
+        welch = stats.ttest_ind(worse, other, equal_var=False, alternative="greater")
+        diff = float(np.mean(worse) - np.mean(other))
+        se = float(np.sqrt(np.var(worse, ddof=1) / len(worse) + np.var(other, ddof=1) / len(other)))
+        return {
+            "difference": round(diff, 4),
+            "p_value": float(welch.pvalue),
+            "interval": [round(diff - 1.96 * se, 4), round(diff + 1.96 * se, 4)],
+        }
     res = stats.permutation_test(
         (worse, other),
         lambda a, b, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),

@@ -56,3 +56,23 @@ def test_trend_direction() -> None:
     x = np.arange(10, dtype=float)
     assert stats.trend(x, -x, worse="down")["p_value"] < 0.01
     assert stats.trend(x, -x, worse="up")["p_value"] > 0.9
+
+
+def test_large_sample_references_agree_with_the_exact_ones() -> None:
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.2, 0.9, 3000)
+    s = int(p.sum() - 40)
+    approx = stats.poisson_binomial_pvalue(p, s)[0]  # n > EXACT_MAX_ROUNDS: normal
+    pmf = np.zeros(len(p) + 1)
+    pmf[0] = 1.0
+    for q in p:
+        pmf[1:] = pmf[1:] * (1 - q) + pmf[:-1] * q
+        pmf[0] *= 1 - q
+    exact = min(1.0, 2 * min(pmf[: s + 1].sum(), pmf[s:].sum()))
+    assert approx == pytest.approx(exact, rel=0.15)
+    counts = rng.multinomial(3, [0.3, 0.3, 0.2, 0.2], size=1500).astype(float)
+    group = np.arange(1500) < 300
+    counts[group] = rng.multinomial(3, [0.4, 0.25, 0.2, 0.15], size=300)
+    perm = stats.shift_test(counts, group, 0)["p_value"]
+    asym = stats.shift_test(counts, group, 0, exact_max_rounds=0)["p_value"]
+    assert abs(np.log10(max(perm, 1e-4)) - np.log10(max(asym, 1e-4))) < 1

@@ -318,3 +318,12 @@ def test_raw_files_are_never_modified(demo_ws: Path) -> None:
 def test_file_size_limit(demo_ws: Path) -> None:
     lines = problem_lines(demo_ws, max_file_bytes=200)
     assert f"{R}: (file): file is larger than the 200-byte limit" in "\n".join(lines)
+
+
+def test_a_list_inside_a_reference_list_is_a_problem_not_a_crash(demo_ws) -> None:
+    """Found by the fuzz test: `stories: [[]]` crashed the reference check."""
+
+    edit(demo_ws, "templates/experts/architecture.yaml", lambda d: d.update(stories=[[]]))
+    lines = problem_lines(demo_ws)
+    assert lines and all("architecture.yaml" in line for line in lines)
+    assert any("stories" in line for line in lines)
