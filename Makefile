@@ -57,5 +57,6 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (then commit it)
 clean: stop ## Remove the venv and local service state (never the workspace)
 	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache
 
-bench: install ## Run the benchmarks (timings go to reports/bench_*.json, never into tests)
+bench: install ## Run the benchmarks: reports/bench.json and a table against the targets
+	python benchmarks/run_all.py
 	python benchmarks/stage_overhead.py --runs 3

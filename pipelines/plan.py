@@ -66,7 +66,7 @@ def main() -> None:
             "root": str(p.root),
             "hours": s.plan.hours,
             "seed": s.plan.seed,
-            "as_of": s.plan.as_of,
+            "as_of": s.plan.as_of.isoformat() if s.plan.as_of else None,
         },
     )
 

@@ -154,3 +154,17 @@ def test_rehearse_and_evaluate_flows(
         "calibration.json",
         "diagnosis.json",
     }
+
+
+def test_plan_date_from_params_reaches_the_flow(monkeypatch) -> None:
+    """params.yaml `plan.as_of` is a date; the flow gets it as ISO text."""
+    import pipelines.plan as stage
+    from prepops.paths import Paths
+    from prepops.settings import Settings
+
+    got = {}
+    monkeypatch.setattr(stage, "run", lambda flow, build: got.update(build=build))
+    stage.main()
+    settings = Settings.model_validate({"plan": {"as_of": "2026-11-20"}})
+    assert got["build"](settings, Paths())["as_of"] == "2026-11-20"
+    assert got["build"](Settings(), Paths())["as_of"] is None
