@@ -22,7 +22,8 @@ def store(tmp_path: Path, monkeypatch) -> Path:
     return root
 
 
-def _log(ws: Path, root: Path) -> tuple[dict, object, str]:
+def payloads(ws: Path) -> list[dict]:
+    """What the rehearse stage logs for a workspace: one payload per rehearsal."""
     tables = load(ws).tables
     records = rehearse.score_rehearsals(
         tables["rehearsals"].assign(template_version_stamped=False),
@@ -30,12 +31,13 @@ def _log(ws: Path, root: Path) -> tuple[dict, object, str]:
         tables["evidence"],
         default_phrases(),
     )
+    return [tracking.rehearsal_payload(r, versions(ws), rehearse.SCORE_METRICS) for r in records]
+
+
+def _log(ws: Path, root: Path) -> tuple[dict, object, str]:
     client = tracking.client(root)
     exp = tracking.experiment_id(client, tracking.REHEARSALS, root)
-    payloads = [
-        tracking.rehearsal_payload(r, versions(ws), rehearse.SCORE_METRICS) for r in records
-    ]
-    return tracking.log_rehearsals(client, exp, payloads, "abc123"), client, exp
+    return tracking.log_rehearsals(client, exp, payloads(ws), "abc123"), client, exp
 
 
 def test_one_run_per_rehearsal_with_params_tags_metrics(demo_ws: Path, store: Path) -> None:

@@ -89,10 +89,8 @@ def postgres():
 def test_mlflow_on_postgres_logs_batched_and_reruns_add_nothing(postgres, tmp_path) -> None:
     from mlflow.tracking import MlflowClient
 
-    from prepops import rehearse, tracking
-    from prepops.markers import default_phrases
-    from prepops.versioning import versions
-    from prepops.workspace import load
+    from prepops import tracking
+    from tests.code.test_tracking import payloads as demo_payloads
     from tests.conftest import DEMO
 
     uri = f"postgresql+psycopg://{postgres}/mlflow"
@@ -100,16 +98,7 @@ def test_mlflow_on_postgres_logs_batched_and_reruns_add_nothing(postgres, tmp_pa
     exp = client.create_experiment(
         tracking.REHEARSALS, artifact_location=(tmp_path / "artifacts").as_uri()
     )
-    tables = load(DEMO).tables
-    records = rehearse.score_rehearsals(
-        tables["rehearsals"].assign(template_version_stamped=False),
-        tables["experts"],
-        tables["evidence"],
-        default_phrases(),
-    )
-    payloads = [
-        tracking.rehearsal_payload(r, versions(DEMO), rehearse.SCORE_METRICS) for r in records
-    ]
+    payloads = demo_payloads(DEMO)
     first = tracking.log_rehearsals(client, exp, payloads, "abc")
     again = tracking.log_rehearsals(client, exp, payloads, "abc")
     assert first["logged"] == len(payloads) > 0
