@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -79,13 +78,18 @@ monitor.monitor(tables, records, monitor.MonitorSettings())
 }
 
 
+PEAK = "\nimport resource; print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
 def timed(code: str, *args: str) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time of the stage's process, and that process's own peak resident memory."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, *args], check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code + PEAK, *args], check=True, capture_output=True, text=True
+    ).stdout
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": round(seconds, 2), "peak_mb": round(max(peak, before) / 1024, 1)}
+    peak_kb = int(next(line for line in out.splitlines() if line.startswith("PEAK")).split()[1])
+    return {"seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1)}
 
 
 def run(sizes: list[int]) -> dict:
