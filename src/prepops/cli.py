@@ -295,8 +295,15 @@ def rehearse(
 
     root, _ = _workspace(workspace)
     question = question or typer.prompt("Question")
+    if mode not in MODES:  # the router's pick is the default: Enter accepts it
+        card = {}
+        if company:
+            from prepops.lightread import company_cards
+
+            card = company_cards(root).get(company, {})
+        suggested = _route(root, question, card)["mode"]
     while mode not in MODES:
-        mode = typer.prompt(f"Mode ({', '.join(MODES)})")
+        mode = typer.prompt(f"Mode ({', '.join(MODES)})", default=suggested)
     if duration_s is None:
         typer.prompt("Press Enter to start answering", default="", show_default=False)
         start = time.monotonic()

@@ -87,3 +87,16 @@ def test_cli_rehearse_interactive_prompts_and_timing(demo_ws: Path, tmp_path: Pa
     assert doc["question"] == "What ships first?"
     assert 0 < doc["duration_s"] < 60
     assert result.output.count("Mode (") == 2
+
+
+def test_cli_rehearse_offers_the_routers_mode(demo_ws: Path, tmp_path: Path) -> None:
+    transcript = tmp_path / "answer.txt"
+    transcript.write_text(ANSWER)
+    args = ["rehearse", "--transcript", str(transcript), "--workspace", str(demo_ws), "--no-track"]
+    question = "Our checkout got 3x slower after Tuesday's deploy. What now?"
+    # Enter accepts the suggested mode; then Enter to start and stop the clock
+    result = CliRunner().invoke(app, args, input=f"{question}\n\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert "[debugging]" in result.output
+    written = sorted((demo_ws / "rehearsals").glob("*-debugging-*.yaml"))
+    assert yaml.safe_load(written[-1].read_text())["question"] == question
