@@ -138,22 +138,13 @@ def mean_difference_test(worse: np.ndarray, other: np.ndarray, seed: int) -> dic
             "p_value": float(welch.pvalue),
             "interval": [round(diff - 1.96 * se, 4), round(diff + 1.96 * se, 4)],
         }
-    res = stats.permutation_test(
-        (worse, other),
-        lambda a, b, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
-        vectorized=True,
-        n_resamples=1999,
-        alternative="greater",
-        random_state=seed,
-    )
-    boot = stats.bootstrap(
-        (worse, other),
-        lambda a, b, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
-        vectorized=True,
-        n_resamples=1000,
-        method="percentile",
-        random_state=seed,
-    )
+
+    def gap(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
+        return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+    samples, common = (worse, other), {"vectorized": True, "random_state": seed}
+    res = stats.permutation_test(samples, gap, n_resamples=1999, alternative="greater", **common)
+    boot = stats.bootstrap(samples, gap, n_resamples=1000, method="percentile", **common)
     ci = boot.confidence_interval
     return {
         "difference": round(float(np.mean(worse) - np.mean(other)), 4),
