@@ -60,5 +60,13 @@ def read_tables(
     return tables, json.loads(paths.manifest.read_text(encoding="utf-8"))
 
 
+VERSION_KEYS = ("template_version", "template_md5", "evidence_version", "evidence_md5")
+
+
 def write_manifest(data: dict, paths: Paths) -> Path:
+    write_json(paths.versions, {k: data.get(k) for k in VERSION_KEYS})
     return write_json(paths.manifest, data)
+
+
+def read_versions(paths: Paths) -> dict:
+    return json.loads(paths.versions.read_text(encoding="utf-8"))

@@ -44,6 +44,8 @@ class Paths:
         self.plots = self.reports / "plots"
         self.data_docs = self.reports / "data_docs"
         self.manifest = self.processed / "manifest.json"
+        # the version ids alone: a stage that needs them, not the row counts, depends on this
+        self.versions = self.processed / "versions.json"
         self.prefect_home = self.root / ".prefect"
 
     def table(self, name: str) -> Path:

@@ -196,6 +196,22 @@ def test_one_edited_round_reruns_ingest(repo) -> None:
     assert "Running stage 'ingest'" in result.stdout
 
 
+def test_a_new_round_reruns_what_reads_rounds_only(repo) -> None:
+    dst, _ = repo
+    rounds = dst / "data" / "rounds"
+    text = (rounds / "lumen-final-2026-11-18.yaml").read_text()
+    new = rounds / "lumen-extra-2026-11-19.yaml"
+    new.write_text(text.replace("id: lumen-final-2026-11-18", "id: lumen-extra-2026-11-19"))
+    try:
+        result = repro(repo)
+        assert result.returncode == 0, result.stdout + result.stderr
+        for stage in ("ingest", "validate", "train_router", "evaluate", "monitor", "report"):
+            assert f"Running stage '{stage}'" in result.stdout, stage
+        assert "Stage 'rehearse' didn't change, skipping" in result.stdout
+    finally:
+        new.unlink()
+
+
 def test_edited_code_never_runs_stale_in_the_warm_runner(repo) -> None:
     dst, _ = repo
     quality = dst / "src" / "prepops" / "quality.py"
