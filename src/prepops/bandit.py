@@ -15,7 +15,7 @@ import pandas as pd
 from prepops.calibration import NEGATIVE, POSITIVE
 
 
-def value_weight(card: pd.Series) -> float:
+def value_weight(card: dict) -> float:
     """The card's value signals on one scale: mean of excitement, role clarity and process
     speed (1..5, default 3) times compensation relative to 200k (default 1)."""
     scores = [card.get(f"value.{k}") for k in ("excitement", "role_clarity", "process_speed")]
@@ -37,7 +37,6 @@ def allocate(
     active = companies[companies["status"] == "active"]
     loops = []
     for card in active.to_dict("records"):  # "value.comp_k" is no attribute name
-        row = pd.Series(card)
         mine = rounds[rounds["company"] == card["company"]]
         won = int(mine["outcome"].isin(POSITIVE).sum())
         lost = int(mine["outcome"].isin(NEGATIVE).sum())
@@ -46,7 +45,7 @@ def allocate(
                 "company": card["company"],
                 "advanced": won,
                 "rejected": lost,
-                "weight": round(value_weight(row), 4),
+                "weight": round(value_weight(card), 4),
             }
         )
     others = sorted(set(companies["company"]) - {lp["company"] for lp in loops})

@@ -133,13 +133,18 @@ def _router_for(root: Path):
     return rules_only(expert_cues(root)), note
 
 
+def _find_card(cards: dict[str, dict], name: str) -> dict | None:
+    """A company card by name, ignoring case and surrounding spaces."""
+    return {k.casefold(): v for k, v in cards.items()}.get(name.strip().casefold())
+
+
 def _company(root: Path, name: str | None) -> dict:
     if name is None:
         return {}
     from prepops.lightread import company_cards
 
     cards = company_cards(root)
-    found = {k.casefold(): v for k, v in cards.items()}.get(name.strip().casefold())
+    found = _find_card(cards, name)
     if found is None:
         known = ", ".join(sorted(cards)) or "none"
         typer.echo(
@@ -300,7 +305,7 @@ def rehearse(
         if company:
             from prepops.lightread import company_cards
 
-            card = company_cards(root).get(company, {})
+            card = _find_card(company_cards(root), company) or {}
         suggested = _route(root, question, card)["mode"]
     while mode not in MODES:
         mode = typer.prompt(f"Mode ({', '.join(MODES)})", default=suggested)

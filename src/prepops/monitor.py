@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from prepops import stats
-from prepops.calibration import NEGATIVE, POSITIVE
+from prepops.calibration import NEGATIVE, POSITIVE, labelled
 from prepops.contract import FOLLOW_UP_KINDS, MODES, RUBRIC_DIMENSIONS, STAGES
-from prepops.scorecard import SIGNALS, performance
+from prepops.scorecard import performance, round_loss
 
 HEAVY_STAGES = {"technical_screen", "coding", "system_design", "incident", "research", "final"}
 # rehearsal metric -> the direction that means worse
@@ -62,17 +62,9 @@ def _ids(frame: pd.DataFrame) -> list[str]:
     return sorted(str(i) for i in frame["id"])
 
 
-def losses(rounds: pd.DataFrame, follow_ups: pd.DataFrame) -> pd.Series:
-    corrective = follow_ups[follow_ups["kind"] == "corrective"].groupby("round_id").size()
-    has = rounds[SIGNALS].notna().any(axis=1)
-    base = rounds[SIGNALS].astype("Float64").fillna(0).sum(axis=1).astype(float)
-    extra = rounds["id"].map(corrective).fillna(0).astype(float)
-    return (base + extra).where(has)
-
-
 # --- calibration ---------------------------------------------------------------------------
 def calibration(rounds: pd.DataFrame, cfg: MonitorSettings) -> tuple[list[Candidate], list]:
-    known = rounds[rounds["outcome"].isin(POSITIVE | NEGATIVE) & rounds["confidence"].notna()]
+    known = labelled(rounds)
     groups = [("overall", None, known)] + [
         (c, c, g) for c, g in sorted(known.groupby("company"), key=lambda kv: kv[0])
     ]
@@ -82,7 +74,7 @@ def calibration(rounds: pd.DataFrame, cfg: MonitorSettings) -> tuple[list[Candid
             short.append((f"calibration: {subject}", len(g), _ids(g), company))
             continue
         p = g["confidence"].astype(float).to_numpy()
-        y = g["outcome"].isin(POSITIVE).astype(int).to_numpy()
+        y = g["y"].to_numpy()
         pval, _low, _high = stats.poisson_binomial_pvalue(p, int(y.sum()))
         gap = float(p.mean() - y.mean())
         kind = "overconfidence" if gap > 0 else "underconfidence"
@@ -486,7 +478,7 @@ def _severity(
 def monitor(tables: dict[str, pd.DataFrame], records: list[dict], cfg: MonitorSettings) -> dict:
     rounds = tables["rounds"].reset_index(drop=True)
     tables = {**tables, "rounds": rounds}
-    loss = losses(rounds, tables["follow_ups"])
+    loss = round_loss(rounds, tables["follow_ups"])
     candidates, short = [], []
     for found, missing in (
         calibration(rounds, cfg),
@@ -503,8 +495,8 @@ def monitor(tables: dict[str, pd.DataFrame], records: list[dict], cfg: MonitorSe
     short += missing
     overall = stats.holm([c.p_value for c in candidates]) if candidates else []
     within = [0.0] * len(candidates)
-    for kind in {c.kind for c in candidates} | {"overconfidence"}:
-        family = [i for i, c in enumerate(candidates) if _family(c.kind) == _family(kind)]
+    for name in {_family(c.kind) for c in candidates}:
+        family = [i for i, c in enumerate(candidates) if _family(c.kind) == name]
         for i, adj in zip(family, stats.holm([candidates[i].p_value for i in family]), strict=True):
             within[i] = adj
     findings = []

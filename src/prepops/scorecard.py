@@ -30,16 +30,18 @@ def _stat(series: pd.Series) -> dict:
     }
 
 
-def loss_proxy(rounds: pd.DataFrame, follow_ups: pd.DataFrame) -> dict:
-    """Per round: clarifications + rescues + topic shifts + corrective follow-ups."""
+def round_loss(rounds: pd.DataFrame, follow_ups: pd.DataFrame) -> pd.Series:
+    """Per round: clarifications + rescues + topic shifts + corrective follow-ups (NaN for a
+    round without signals)."""
     corrective = follow_ups[follow_ups["kind"] == "corrective"].groupby("round_id").size()
     has_signals = rounds[SIGNALS].notna().any(axis=1)
-    n_corrective = pd.Series(
-        [float(corrective.get(i, 0)) for i in rounds["id"]], index=rounds.index, dtype=float
-    )
-    loss = rounds[SIGNALS].astype("Float64").fillna(0).sum(axis=1) + n_corrective
-    loss = loss.where(has_signals)
-    frame = rounds.assign(loss=loss)
+    base = rounds[SIGNALS].astype("Float64").fillna(0).sum(axis=1).astype(float)
+    return (base + rounds["id"].map(corrective).fillna(0).astype(float)).where(has_signals)
+
+
+def loss_proxy(rounds: pd.DataFrame, follow_ups: pd.DataFrame) -> dict:
+    """The loss proxy overall and per company."""
+    frame = rounds.assign(loss=round_loss(rounds, follow_ups))
     return {
         "overall": _stat(frame["loss"]),
         "per_company": {c: _stat(g["loss"]) for c, g in frame.groupby("company")},

@@ -154,13 +154,10 @@ def mean_difference_test(worse: np.ndarray, other: np.ndarray, seed: int) -> dic
 
 
 def binomial_greater(k: int, n: int, p0: float) -> dict:
+    from prepops.calibration import wilson
+
     res = stats.binomtest(k, n, p0, alternative="greater")
-    ci = stats.binomtest(k, n).proportion_ci(method="wilson")
-    return {
-        "rate": round(k / n, 4),
-        "p_value": float(res.pvalue),
-        "interval": [round(ci.low, 4), round(ci.high, 4)],
-    }
+    return {"rate": round(k / n, 4), "p_value": float(res.pvalue), "interval": wilson(k, n)}
 
 
 def holm(p_values: list[float]) -> list[float]:

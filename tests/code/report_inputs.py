@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from prepops import bandit, calibration, evaluate, monitor, plan, rehearse, scorecard
+from prepops import bandit, evaluate, monitor, plan, rehearse, scorecard
 from prepops.markers import default_phrases
 from prepops.workspace import load
 
@@ -54,5 +54,4 @@ def inputs(ws: Path) -> dict:
         "findings": found,
         "plan": plan.build(found["findings"], companies, dt.date(2026, 11, 25)),
         "allocation": bandit.allocate(t["rounds"], companies, 10, 0),
-        "_calibration_module": calibration.__name__,
     }
