@@ -25,12 +25,7 @@ def expert_segments(workspace: Path, mode: str | None) -> list[str]:
 
 def names(workspace: Path, folder: str, key: str) -> list[str]:
     """The text value of `key` in each YAML file of a workspace folder, in file order."""
-    found = []
-    for path in sorted((workspace / folder).glob("*.yaml")):
-        doc, _ = read_yaml(path, path.name, _LIMIT)
-        if doc and isinstance(doc.get(key), str):
-            found.append(doc[key])
-    return found
+    return [doc[key] for doc in _docs(workspace, folder) if isinstance(doc.get(key), str)]
 
 
 def evidence_ids(workspace: Path) -> list[str]:

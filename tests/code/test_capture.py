@@ -100,3 +100,10 @@ def test_cli_rehearse_offers_the_routers_mode(demo_ws: Path, tmp_path: Path) -> 
     assert "[debugging]" in result.output
     written = sorted((demo_ws / "rehearsals").glob("*-debugging-*.yaml"))
     assert yaml.safe_load(written[-1].read_text())["question"] == question
+
+
+def test_light_reads_skip_a_file_that_is_not_a_mapping(demo_ws: Path) -> None:
+    from prepops.lightread import evidence_ids
+
+    (demo_ws / "evidence" / "broken.yaml").write_text("- a list\n- not a map\n")
+    assert "checkout-latency" in evidence_ids(demo_ws)  # no AttributeError on the list
