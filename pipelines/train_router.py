@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from pipelines._runner import run
 from prepops import ingest, registry, tracking
@@ -132,7 +133,10 @@ def train_router_flow(root: str, settings: dict):
         "git_commit": tracking.git_commit(paths.root),
     }
     metrics = {"cv_accuracy": cv["accuracy"] or 0.0, "cv_n": cv["n"]}
-    decision, champion_doc = release(paths.root, model, inputs, gate_q, params, metrics, tags)
+    # quote: Prefect would walk the router's feature tables looking for futures (1.3 s)
+    decision, champion_doc = release(
+        paths.root, quote(model), inputs, gate_q, params, metrics, tags
+    )
     report = {
         "labelled_questions": len(q),
         "label_sources": q["label_source"].value_counts().to_dict() if len(q) else {},

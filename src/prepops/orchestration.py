@@ -136,14 +136,31 @@ def stop_server(home: Path) -> bool:
 @contextlib.contextmanager
 def prefect_api(default_home: Path) -> Iterator[str | None]:
     """Point flows run inside this block at the right Prefect API."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
+    updates: dict = {}
+    # Heartbeats let a worker's automation mark a crashed run; stages are run by DVC, which
+    # sees the exit code, yet each flow waits up to 1 s for the heartbeat thread to end
+    # (measured: 0.87 s of a 1.1 s plan flow). An explicit setting still wins.
+    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ:
+        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
     if PREFECT_API_URL.value() or os.environ.get("PREPOPS_PREFECT_SERVER") == "temporary":
-        yield PREFECT_API_URL.value() or None
-        return
-    url = ensure_server(prefect_home(default_home))
-    with temporary_settings(updates={PREFECT_API_URL: url}):
+        url = PREFECT_API_URL.value() or None
+    else:
+        url = updates[PREFECT_API_URL] = ensure_server(prefect_home(default_home))
+    with temporary_settings(updates=updates):
         yield url
+
+
+def _without_runner(home: Path) -> None:
+    """Record that no runner is coming, so stages stop waiting for one."""
+    state = _recorded(home)
+    if state:
+        (home / STATE).write_text(json.dumps(state | {"runner": False}))
 
 
 def _serve(home: Path, port: int) -> None:
@@ -154,11 +171,12 @@ def _serve(home: Path, port: int) -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", *argv, "--no-scheduler", "--no-late-runs"]
     )
-    runner_env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+    api = f"http://127.0.0.1:{port}/api"
 
     def start_runner() -> subprocess.Popen:
-        # imports in parallel with the server's own start-up
-        return subprocess.Popen([sys.executable, "-m", "prepops.warm", str(home)], env=runner_env)
+        # Imports in parallel with the server's own start-up. Not given PREFECT_API_URL: its
+        # children then wait in prefect_api() until the server answers.
+        return subprocess.Popen([sys.executable, "-m", "prepops.warm", str(home)])
 
     runner = start_runner() if os.environ.get("PREPOPS_WARM") != "0" else None
 
@@ -178,8 +196,10 @@ def _serve(home: Path, port: int) -> None:
         if not home.is_dir():
             stop()  # the project (and its .prefect/) was deleted
         if runner is not None and runner.poll() is not None:
-            runner = start_runner()  # it exits when the code it loaded has changed
-        if not ready and _healthy(runner_env["PREFECT_API_URL"]):
+            # It exits with 0 when the code it loaded has changed: start a fresh one. A crash
+            # is not retried (stages then run in their own processes); server.log says why.
+            runner = start_runner() if runner.returncode == 0 else _without_runner(home)
+        if not ready and _healthy(api):
             ready = True
             with contextlib.suppress(OSError):
                 os.utime(home / STATE)  # the idle clock starts when the server is up

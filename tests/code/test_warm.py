@@ -59,3 +59,48 @@ def test_a_server_started_without_runner_is_not_waited_for(tmp_path: Path, monke
     assert warm.delegate(tmp_path, "pipelines.ingest") is None  # gave up at once
     (tmp_path / STATE).write_text(json.dumps(state | {"runner": True}))
     assert warm._starting(tmp_path)  # this process is alive: a runner may still be importing
+
+
+def _ask(runner: warm._Runner, request: dict) -> tuple[bytes, str | None]:
+    """Send one request through a socket pair; the output and the exit code (or 'S')."""
+    import json
+    import socket
+
+    ours, theirs = socket.socketpair()
+    with ours:
+        warm._send(ours, b"R", json.dumps(request).encode())
+        runner.accept(theirs)
+        output = b""
+        while True:
+            kind, size = warm._HEADER.unpack(warm._recv_exact(ours, warm._HEADER.size))
+            payload = warm._recv_exact(ours, size) if size else b""
+            if kind == b"O":
+                output += payload
+            else:
+                return output, payload.decode() if kind == b"X" else "S"
+
+
+def test_runner_answers_before_later_groups_are_imported(tmp_path: Path, monkeypatch) -> None:
+    """A cold repro's first stage must not wait for libraries only later stages need; the
+    requested stage's own group is imported first, the rest stays pending."""
+    import os
+    import sys
+
+    (tmp_path / "stage_a.py").write_text(
+        "import os, sys\ndef main():\n    os.write(1, f'ran {\"later_lib\" in sys.modules}'.encode())\n"
+        "    raise SystemExit(3)\n"
+    )
+    (tmp_path / "later_lib.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(warm, "WARMUP", (("stage_a",), ("later_lib",)))
+    runner = warm._Runner("fp")
+    request = {"module": "stage_a", "cwd": str(tmp_path), "env": dict(os.environ)}
+    output, code = _ask(runner, request | {"fingerprint": "fp"})
+    runner.finish()
+    assert code == "3"  # the child's exit code comes back
+    assert output.decode().strip() == "ran False"
+    assert "stage_a" in sys.modules and "later_lib" not in sys.modules
+    assert ("later_lib",) in runner.pending
+    assert not runner.stale
+    output, code = _ask(runner, request | {"fingerprint": "edited"})
+    assert code == "S" and runner.stale  # stale code: refused, and the runner will exit
