@@ -27,7 +27,9 @@ STAGES = ("ingest", "validate", "rehearse", "train_router", "evaluate", "monitor
 FLOOR = """
 import importlib, logging, sys
 from prefect import Task
-Task.__call__ = lambda self, *a, **k: self.fn(*a, **k)
+from prefect.utilities.annotations import BaseAnnotation
+un = lambda v: v.unwrap() if isinstance(v, BaseAnnotation) else v  # quote(...) arguments
+Task.__call__ = lambda self, *a, **k: self.fn(*map(un, a), **{n: un(v) for n, v in k.items()})
 from prepops.paths import Paths
 from prepops.settings import load_settings
 paths = Paths(); settings = load_settings(paths.params); log = logging.getLogger("floor")

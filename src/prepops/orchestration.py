@@ -68,13 +68,22 @@ def server_state(home: Path) -> dict | None:
     return data if data and _healthy(data.get("api_url", "")) else None
 
 
+def _code_stamp() -> str:
+    """Identifies the watchdog's and the runner's code, which a running server keeps using."""
+    here = Path(__file__)
+    stats = [path.stat() for path in (here, here.with_name("warm.py"))]
+    return ":".join(f"{st.st_mtime_ns}-{st.st_size}" for st in stats)
+
+
 def start_server(home: Path) -> str:
     """API URL of the shared server, spawning it if none is up or starting. Returns at once."""
     home.mkdir(parents=True, exist_ok=True)
     with (home / f"{STATE}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         known = _recorded(home)
-        if known and (_healthy(known["api_url"]) or _alive(known["pid"])):
+        if known and known.get("code") != _code_stamp():
+            stop_server(home)  # started by other code (an upgrade, an edit): replace it
+        elif known and (_healthy(known["api_url"]) or _alive(known["pid"])):
             os.utime(home / STATE)  # keeps the idle watchdog from stopping it
             return known["api_url"]
         port = _free_port()
@@ -99,6 +108,7 @@ def start_server(home: Path) -> str:
             "ui_url": f"http://127.0.0.1:{port}",
             "pid": proc.pid,
             "runner": os.environ.get("PREPOPS_WARM") != "0",  # no runner: nobody waits for one
+            "code": _code_stamp(),
         }
         (home / STATE).write_text(json.dumps(state))
         return state["api_url"]
@@ -133,9 +143,14 @@ def stop_server(home: Path) -> bool:
     return stopped
 
 
-@contextlib.contextmanager
-def prefect_api(default_home: Path) -> Iterator[str | None]:
-    """Point flows run inside this block at the right Prefect API."""
+def flow_settings(url: str | None) -> contextlib.AbstractContextManager:
+    """The Prefect settings stage flows run with: `url` as the API, and no heartbeats.
+
+    Heartbeats let a worker's automation mark a crashed run; stages are run by DVC, which
+    sees the exit code, yet each flow waits up to 1 s for the heartbeat thread to end
+    (measured: 0.87 s of a 1.1 s plan flow). An explicit setting still wins. Only what
+    differs is changed: a new settings context costs 0.1 s.
+    """
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -143,16 +158,26 @@ def prefect_api(default_home: Path) -> Iterator[str | None]:
     )
 
     updates: dict = {}
-    # Heartbeats let a worker's automation mark a crashed run; stages are run by DVC, which
-    # sees the exit code, yet each flow waits up to 1 s for the heartbeat thread to end
-    # (measured: 0.87 s of a 1.1 s plan flow). An explicit setting still wins.
-    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ:
+    if url and PREFECT_API_URL.value() != url:
+        updates[PREFECT_API_URL] = url
+    beats = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ
+    if beats and PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value() is not None:
         updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
-    if PREFECT_API_URL.value() or os.environ.get("PREPOPS_PREFECT_SERVER") == "temporary":
-        url = PREFECT_API_URL.value() or None
-    else:
-        url = updates[PREFECT_API_URL] = ensure_server(prefect_home(default_home))
-    with temporary_settings(updates=updates):
+    return temporary_settings(updates=updates) if updates else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def prefect_api(default_home: Path) -> Iterator[str | None]:
+    """Point flows run inside this block at the right Prefect API."""
+    from prefect.settings import PREFECT_API_URL
+
+    home = prefect_home(default_home)
+    url = PREFECT_API_URL.value() or None
+    if url and url == (_recorded(home) or {}).get("api_url"):
+        url = ensure_server(home)  # set by the warm runner; the server may still be starting
+    elif not url and os.environ.get("PREPOPS_PREFECT_SERVER") != "temporary":
+        url = ensure_server(home)
+    with flow_settings(url):
         yield url
 
 
@@ -174,9 +199,9 @@ def _serve(home: Path, port: int) -> None:
     api = f"http://127.0.0.1:{port}/api"
 
     def start_runner() -> subprocess.Popen:
-        # Imports in parallel with the server's own start-up. Not given PREFECT_API_URL: its
-        # children then wait in prefect_api() until the server answers.
-        return subprocess.Popen([sys.executable, "-m", "prepops.warm", str(home)])
+        # Imports in parallel with the server's own start-up; its children wait in
+        # prefect_api() until the server answers.
+        return subprocess.Popen([sys.executable, "-m", "prepops.warm", str(home), api])
 
     runner = start_runner() if os.environ.get("PREPOPS_WARM") != "0" else None
 

@@ -150,12 +150,11 @@ def export(vec: TfidfVectorizer, model: LogisticRegression) -> tuple[dict, list[
     for mode, row, b in zip(model.classes_, rows, biases, strict=True):
         coef[MODES.index(mode)] = row
         bias[MODES.index(mode)] = b
-    idf = vec.idf_
-    terms = {
-        feat: [round(float(idf[j]), 6), *(round(float(c), 6) for c in coef[:, j])]
-        for feat, j in vec.vocabulary_.items()
-    }
-    return terms, [round(float(b), 6) for b in bias]
+    # one row per feature: [idf, coefficient per mode]; rounded in numpy (per value in Python
+    # it took 0.1 s per fit, 6 fits per train_router)
+    table = np.round(np.column_stack([vec.idf_, coef.T]), 6).tolist()
+    terms = {feat: table[j] for feat, j in vec.vocabulary_.items()}
+    return terms, np.round(bias, 6).tolist()
 
 
 def fit(

@@ -29,3 +29,27 @@ def test_shared_server_is_reused_then_stops_when_idle(tmp_path: Path, monkeypatc
         assert not orchestration._healthy(url)  # the server itself is gone, not just the file
     finally:
         orchestration.stop_server(home)
+
+
+def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch) -> None:
+    """After an upgrade or an edit of the watchdog/runner code, the old server (which keeps
+    its old code in memory) is stopped and a new one started, not reused."""
+    import json
+    import subprocess
+
+    monkeypatch.setenv("PREPOPS_WARM", "0")
+    home = tmp_path / ".prefect"
+    home.mkdir()
+    old = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    state = {"api_url": "http://127.0.0.1:9/api", "pid": old.pid, "runner": True, "code": "old"}
+    (home / orchestration.STATE).write_text(json.dumps(state))
+    try:
+        url = orchestration.start_server(home)
+        assert old.wait(timeout=10) != 0  # stopped
+        new = json.loads((home / orchestration.STATE).read_text())
+        assert new["pid"] != old.pid and new["code"] == orchestration._code_stamp()
+        assert url == new["api_url"] != state["api_url"]
+        assert orchestration.start_server(home) == url  # same code: reused
+    finally:
+        orchestration.stop_server(home)
+        old.kill()
