@@ -157,7 +157,7 @@ def delegate(home: Path, module: str) -> int | None:
 # --- server side: `python -m prepops.warm HOME` started by the orchestration watchdog ----
 
 
-def _run_child(request: dict, write_fd: int) -> None:
+def _run_child(request: dict, write_fd: int, status_fd: int) -> None:
     """In the forked child: become the stage process, then exit without returning."""
     code = 1
     try:
@@ -178,9 +178,6 @@ def _run_child(request: dict, write_fd: int) -> None:
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        import atexit
-
-        atexit._run_exitfuncs()  # Prefect drains its log and event workers here
         if profile:
             profiler.disable()
             profiler.dump_stats(Path(profile) / f"{request['module']}.prof")
@@ -191,6 +188,17 @@ def _run_child(request: dict, write_fd: int) -> None:
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+        # The stage is done (outputs written, output relayed): the caller, and DVC, may go
+        # on while Prefect drains its log and event workers to the server (50 ms a stage).
+        os.write(status_fd, str(code).encode())
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        os.close(write_fd)
+        import atexit
+
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
         os._exit(code)
 
 
@@ -199,12 +207,30 @@ def _run_child(request: dict, write_fd: int) -> None:
 # the stage runs in its child (2 cores: one for the stage, one for the imports), so a cold
 # repro does not wait for every library before its first stage.
 WARMUP: tuple[tuple[str, ...], ...] = (
-    ("pipelines.ingest", "prefect.flow_engine", "prefect.task_engine", "pyarrow.parquet"),
+    (
+        "pipelines.ingest",
+        "prefect.flow_engine",
+        "prefect.task_engine",
+        "prefect.utilities.visualization",  # imports graphviz, on every flow call
+        "anyio._backends._asyncio",
+        "anyio.streams.memory",
+        "anyio.streams.stapled",
+        "anyio.streams.tls",
+        "rich._emoji_codes",
+        "pyarrow.parquet",
+        "pandas.core.arrays.arrow.extension_types",
+        "pandas.core.methods.to_dict",
+        "pandas.io.formats.csvs",
+        "pandas.io.formats.string",
+        "pandera.accessors.pandas_accessor",
+        "pandera.backends.pandas.container",
+    ),
     (
         "pipelines.validate",
         "great_expectations",
         "great_expectations.expectations",
-        "great_expectations.render.renderer",
+        "great_expectations.render.renderer.site_builder",
+        "jinja2.ext",
         "pyarrow.dataset",
     ),
     (
@@ -212,7 +238,9 @@ WARMUP: tuple[tuple[str, ...], ...] = (
         "mlflow.tracking",
         "mlflow.entities",
         "mlflow.store.tracking.sqlalchemy_store",
+        "mlflow.store.tracking.sqlalchemy_workspace_store",
         "alembic.command",
+        "alembic.config",
     ),
     (
         "pipelines.train_router",
@@ -222,7 +250,7 @@ WARMUP: tuple[tuple[str, ...], ...] = (
         "mlflow.utils.requirements_utils:_init_modules_to_packages_map",
     ),
     ("pipelines.evaluate", "pipelines.monitor", "pipelines.plan"),
-    ("pipelines.report", "matplotlib.backends.backend_svg"),
+    ("pipelines.report", "matplotlib.backends.backend_svg", "PIL.Image:preinit"),
 )
 
 
@@ -278,11 +306,11 @@ class _Runner:
                 conn.close()
                 return
             self.warm_for(request["module"])
-            pid, read_fd = _fork_child(request, conn)
+            pid, read_fd, status_fd = _fork_child(request, conn)
         except (OSError, ConnectionError, ValueError):
             conn.close()
             return
-        relay = threading.Thread(target=_relay, args=(conn, pid, read_fd))
+        relay = threading.Thread(target=_relay, args=(conn, pid, read_fd, status_fd))
         relay.start()
         self.relays = [t for t in self.relays if t.is_alive()] + [relay]
 
@@ -291,8 +319,9 @@ class _Runner:
             relay.join()
 
 
-def _fork_child(request: dict, conn: socket.socket) -> tuple[int, int]:
+def _fork_child(request: dict, conn: socket.socket) -> tuple[int, int, int]:
     read_fd, write_fd = os.pipe()
+    status_read, status_write = os.pipe()
     # Everything imported so far is permanent: without this, each full collection in the
     # child walks the libraries' millions of objects (measured: 0.4 s of a 2 s stage)
     # and touches their pages, copying memory the fork would otherwise share.
@@ -300,19 +329,22 @@ def _fork_child(request: dict, conn: socket.socket) -> tuple[int, int]:
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
+        os.close(status_read)
         conn.close()
-        _run_child(request, write_fd)
+        _run_child(request, write_fd, status_write)
     os.close(write_fd)
-    return pid, read_fd
+    os.close(status_write)
+    return pid, read_fd, status_read
 
 
-def _relay(conn: socket.socket, pid: int, read_fd: int) -> None:
+def _relay(conn: socket.socket, pid: int, read_fd: int, status_fd: int) -> None:
     """Stream the child's output to the caller, then its exit code; kill the child if the
-    caller is gone."""
+    caller is gone before that."""
+    answered = threading.Event()
 
     def hang_up() -> None:  # the caller never writes again: b"" means it is gone (Ctrl-C, kill)
         with contextlib.suppress(OSError):
-            if conn.recv(1) == b"":
+            if conn.recv(1) == b"" and not answered.is_set():
                 os.kill(pid, signal.SIGTERM)
 
     threading.Thread(target=hang_up, daemon=True).start()
@@ -324,9 +356,16 @@ def _relay(conn: socket.socket, pid: int, read_fd: int) -> None:
                 except OSError:
                     os.kill(pid, signal.SIGTERM)  # nobody is listening any more
                     break
-        _, status = os.waitpid(pid, 0)
+        with os.fdopen(status_fd, "rb") as status:
+            told = status.read()  # empty if the child died before it could say
+        if not told:
+            _, exit_status = os.waitpid(pid, 0)
+            told = str(os.waitstatus_to_exitcode(exit_status)).encode()
+        answered.set()
         with contextlib.suppress(OSError):
-            _send(conn, b"X", str(os.waitstatus_to_exitcode(status)).encode())
+            _send(conn, b"X", told)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)  # reap it once Prefect has drained
 
 
 def serve(home: Path, api: str) -> None:
