@@ -20,14 +20,25 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 STATE = "prepops-server.json"
+_UNUSED_SERVICES = (
+    "CANCELLATION_CLEANUP",
+    "FOREMAN",
+    "PAUSE_EXPIRATIONS",
+    "REPOSSESSOR",
+    "TRIGGERS",
+    "CLEANUP_RECONCILER",
+    "LATE_RUNS",
+    "SCHEDULER",
+)
 
 
 def _healthy(url: str, timeout: float = 1.0) -> bool:
+    import urllib.request  # here: every stage's launcher imports this module (22 ms)
+
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=timeout) as resp:
             return resp.status == 200
@@ -83,7 +94,7 @@ def start_server(home: Path) -> str:
         known = _recorded(home)
         if known and known.get("code") != _code_stamp():
             stop_server(home)  # started by other code (an upgrade, an edit): replace it
-        elif known and (_healthy(known["api_url"]) or _alive(known["pid"])):
+        elif known and (_alive(known["pid"]) or _healthy(known["api_url"])):
             os.utime(home / STATE)  # keeps the idle watchdog from stopping it
             return known["api_url"]
         port = _free_port()
@@ -92,6 +103,9 @@ def start_server(home: Path) -> str:
             "PREFECT_HOME": str(home),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+            # Services for deployments, workers and automations, which prepops does not use:
+            # off, so the SQLite database serves the stages' flow runs alone.
+            **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in _UNUSED_SERVICES},
             "PREFECT_API_URL": "",
         }
         log = (home / "server.log").open("ab")
@@ -143,8 +157,9 @@ def stop_server(home: Path) -> bool:
     return stopped
 
 
-def flow_settings(url: str | None) -> contextlib.AbstractContextManager:
-    """The Prefect settings stage flows run with: `url` as the API, and no heartbeats.
+def flow_settings(url: str | None, local: bool = False) -> contextlib.AbstractContextManager:
+    """The Prefect settings stage flows run with: `url` as the API, and no heartbeats;
+    for the `local` shared server, started from this Prefect, no version handshake either.
 
     Heartbeats let a worker's automation mark a crashed run; stages are run by DVC, which
     sees the exit code, yet each flow waits up to 1 s for the heartbeat thread to end
@@ -153,6 +168,7 @@ def flow_settings(url: str | None) -> contextlib.AbstractContextManager:
     """
     from prefect.settings import (
         PREFECT_API_URL,
+        PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         temporary_settings,
     )
@@ -160,6 +176,8 @@ def flow_settings(url: str | None) -> contextlib.AbstractContextManager:
     updates: dict = {}
     if url and PREFECT_API_URL.value() != url:
         updates[PREFECT_API_URL] = url
+    if local and PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED.value():
+        updates[PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED] = False
     beats = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ
     if beats and PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value() is not None:
         updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
@@ -173,11 +191,12 @@ def prefect_api(default_home: Path) -> Iterator[str | None]:
 
     home = prefect_home(default_home)
     url = PREFECT_API_URL.value() or None
-    if url and url == (_recorded(home) or {}).get("api_url"):
+    local = url is not None and url == (_recorded(home) or {}).get("api_url")
+    if local:
         url = ensure_server(home)  # set by the warm runner; the server may still be starting
     elif not url and os.environ.get("PREPOPS_PREFECT_SERVER") != "temporary":
-        url = ensure_server(home)
-    with flow_settings(url):
+        url, local = ensure_server(home), True
+    with flow_settings(url, local):
         yield url
 
 
@@ -191,11 +210,8 @@ def _without_runner(home: Path) -> None:
 def _serve(home: Path, port: int) -> None:
     """Run `prefect server start` and the warm stage runner; stop both once idle."""
     idle = float(os.environ.get("PREPOPS_PREFECT_IDLE_MIN", "60")) * 60
-    # Scheduler and late-run services serve deployments, which prepops does not use.
     argv = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", *argv, "--no-scheduler", "--no-late-runs"]
-    )
+    server = subprocess.Popen([sys.executable, "-m", "prefect", *argv])
     api = f"http://127.0.0.1:{port}/api"
 
     def start_runner() -> subprocess.Popen:

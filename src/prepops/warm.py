@@ -160,6 +160,7 @@ def delegate(home: Path, module: str) -> int | None:
 def _run_child(request: dict, write_fd: int, status_fd: int) -> None:
     """In the forked child: become the stage process, then exit without returning."""
     code = 1
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the runner's handler (socket cleanup)
     try:
         os.dup2(write_fd, 1)
         os.dup2(write_fd, 2)
@@ -375,11 +376,17 @@ def serve(home: Path, api: str) -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "False"  # before Great Expectations is imported
     runner = _Runner(own)
     runner.warm_next()  # the first stage's group, then answer
-    settings = flow_settings(api)  # entered once for every child; held, or GC would exit it
+    # entered once for every child; held, or garbage collection would exit it
+    settings = flow_settings(api, local=True)
     settings.__enter__()
     path = home / SOCKET
     path.unlink(missing_ok=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the socket file goes too
+
+    def stop(*_: object) -> None:  # no SystemExit raised mid-import or mid-collection
+        path.unlink(missing_ok=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(str(path))
         os.chmod(path, 0o600)  # requests carry the caller's environment
