@@ -60,6 +60,8 @@ def experiment_id(mlflow_client, name: str, root: Path) -> str:
     found = mlflow_client.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id
+    if tracking_uri(root).startswith(("http://", "https://")):
+        return mlflow_client.create_experiment(name)  # a tracking server stores artifacts itself
     artifacts = (root / "mlartifacts" / name).resolve().as_uri()
     return mlflow_client.create_experiment(name, artifact_location=artifacts)
 

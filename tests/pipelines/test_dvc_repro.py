@@ -20,7 +20,8 @@ import yaml
 
 from prepops.ingest import TABLES
 from prepops.versioning import dir_md5
-from tests.conftest import CANARY, ROOT
+from tests.conftest import CANARY
+from tests.pipelines.conftest import git_copy
 
 pytestmark = (
     pytest.mark.e2e
@@ -38,35 +39,7 @@ def sh(args: list[str], cwd: Path, env: dict, check: bool = True) -> subprocess.
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     dst = tmp_path_factory.mktemp("repo")
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    for rel in listed:
-        if (ROOT / rel).is_file():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dst / rel)
-    for stale in ("dvc.lock", "reports/metrics.json"):
-        (dst / stale).unlink(missing_ok=True)  # a cold run, as on a new machine
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": str(dst / "src"),  # run this copy's code, not the installed checkout's
-        "PREFECT_HOME": str(dst / ".prefect"),
-        "PREPOPS_PREFECT_IDLE_MIN": "15",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@t",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@t",
-    }
-    env.pop("PREFECT_API_URL", None)
-    env.pop("MLFLOW_TRACKING_URI", None)  # the project's own store, inside the copy
-    sh(["git", "init", "-q", "-b", "main"], dst, env)
-    sh(["git", "add", "-A"], dst, env)
-    sh(["git", "commit", "-qm", "copy"], dst, env)
+    env = git_copy(dst) | {"PREPOPS_PREFECT_IDLE_MIN": "15"}
     yield dst, env
     sh([str(BIN / "prepops"), "stop"], dst, env, check=False)
 

@@ -1,18 +1,24 @@
 """The shared setup (a coach with many candidates): MLflow and Prefect on a real PostgreSQL
 that this test starts (Debian's postgresql package; .ci/run installs it). Same commands as
-the README's "Scale-out" section."""
+the README's "Scale-out" section: `mlflow server` and `prefect server start` on PostgreSQL,
+and a candidate's checkout running `dvc repro` against the two."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 PG_BIN = next(
     (p for p in (Path("/usr/lib/postgresql").glob("*/bin")) if (p / "initdb").exists()), None
@@ -71,7 +77,7 @@ def postgres():
         capture_output=True,
     )
     try:
-        for db in ("mlflow", "prefect"):
+        for db in ("mlflow", "prefect", "mlflow_shared", "prefect_shared"):
             subprocess.run(
                 [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "prepops", db],
                 check=True,
@@ -140,3 +146,140 @@ def test_prefect_server_database_on_postgres(postgres, tmp_path) -> None:
         check=True,
     )
     assert tables.stdout.strip() == "1"
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{proc.args[:3]} exited {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def shared_servers(postgres, tmp_path_factory):
+    """`mlflow server` and `prefect server start`, both on PostgreSQL, as the README says."""
+    base = tmp_path_factory.mktemp("servers")
+    bin_ = Path(sys.executable).parent
+    mlflow_port, prefect_port = _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(base / "prefect-home"),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"postgresql+asyncpg://{postgres}/prefect_shared",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    env.pop("PREFECT_API_URL", None)
+    commands = {
+        "mlflow": [
+            str(bin_ / "mlflow"),
+            "server",
+            "--backend-store-uri",
+            f"postgresql+psycopg://{postgres}/mlflow_shared",
+            "--artifacts-destination",
+            str(base / "mlartifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(mlflow_port),
+            "--workers",
+            "1",
+        ],
+        "prefect": [
+            str(bin_ / "prefect"),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(prefect_port),
+        ],
+    }
+    procs = {}
+    try:
+        for name, cmd in commands.items():
+            log = (base / f"{name}.log").open("wb")
+            procs[name] = subprocess.Popen(
+                cmd, env=env, stdout=log, stderr=log, start_new_session=True
+            )
+        _wait_healthy(
+            f"http://127.0.0.1:{mlflow_port}/health", procs["mlflow"], base / "mlflow.log"
+        )
+        prefect_api = f"http://127.0.0.1:{prefect_port}/api"
+        _wait_healthy(f"{prefect_api}/health", procs["prefect"], base / "prefect.log")
+        yield {"mlflow": f"http://127.0.0.1:{mlflow_port}", "prefect": prefect_api, "base": base}
+    finally:
+        for proc in procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=30)
+
+
+def _psql(postgres: str, db: str, sql: str) -> list[list[str]]:
+    host, port = postgres.split("@")[1].split(":")
+    out = subprocess.run(
+        [
+            str(PG_BIN / "psql"),
+            "-h",
+            host,
+            "-p",
+            port,
+            "-U",
+            "prepops",
+            "-d",
+            db,
+            "-tAF|",
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def test_candidate_checkout_runs_the_lifecycle_on_the_shared_servers(
+    postgres, shared_servers, tmp_path
+) -> None:
+    """A candidate's `dvc repro` with MLFLOW_TRACKING_URI and PREFECT_API_URL set: every
+    stage's flow run lands in the Prefect database on PostgreSQL, rehearsals and the router
+    in MLflow's, artifacts in the server's store; nothing local is started or written."""
+    from mlflow.tracking import MlflowClient
+
+    from prepops import registry, tracking
+    from tests.pipelines.conftest import git_copy
+
+    env = git_copy(tmp_path) | {
+        "MLFLOW_TRACKING_URI": shared_servers["mlflow"],
+        "PREFECT_API_URL": shared_servers["prefect"],
+    }
+    result = subprocess.run(["dvc", "repro"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    runs = _psql(
+        postgres,
+        "prefect_shared",
+        "select f.name, r.state_type from flow_run r join flow f on f.id = r.flow_id",
+    )
+    stages = yaml.safe_load((tmp_path / "dvc.yaml").read_text())["stages"]
+    assert sorted(name for name, _ in runs) == sorted(stages)
+    assert {state for _, state in runs} == {"COMPLETED"}
+
+    client = MlflowClient(tracking_uri=shared_servers["mlflow"])
+    rehearsals = client.get_experiment_by_name(tracking.REHEARSALS)
+    logged = client.search_runs([rehearsals.experiment_id])
+    assert len(logged) == len(list((tmp_path / "data" / "rehearsals").glob("*.yaml"))) > 0
+    champion = client.get_model_version_by_alias(registry.MODEL_NAME, "champion")
+    assert champion.version == "1"
+    assert list((shared_servers["base"] / "mlartifacts").rglob("router.json"))  # proxied upload
+    assert not (tmp_path / "mlflow.db").exists()  # nothing tracked locally
+    assert not (tmp_path / "mlartifacts").exists()
+    assert not (tmp_path / ".prefect" / "prepops-server.json").exists()  # no local server
