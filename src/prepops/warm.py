@@ -56,6 +56,19 @@ def fingerprint(dirs: list[Path]) -> str:
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
 
 
+def prefect_env(env: dict[str, str]) -> dict[str, str]:
+    """The PREFECT_* variables that shape a flow run. Prefect reads them once, at import, so
+    the runner only serves callers whose values equal its own (the server's own, the home and
+    the API URL are set by prepops and excluded)."""
+    return {
+        key: value
+        for key, value in env.items()
+        if key.startswith("PREFECT_")
+        and not key.startswith("PREFECT_SERVER_")
+        and key not in ("PREFECT_HOME", "PREFECT_API_URL")
+    }
+
+
 def _send(conn: socket.socket, kind: bytes, payload: bytes) -> None:
     conn.sendall(_HEADER.pack(kind, len(payload)) + payload)
 
@@ -148,6 +161,13 @@ def delegate(home: Path, module: str) -> int | None:
                     sys.stdout.buffer.flush()
                 elif kind == b"X":
                     return int(payload)
+                elif kind == b"E":
+                    print(
+                        "prepops: this stage runs without the warm runner (slower): your PREFECT_*"
+                        " settings differ from those it started with; `prepops stop` restarts it",
+                        file=sys.stderr,
+                    )
+                    return None
                 else:  # b"S": stale code, or refused
                     return None
     except (OSError, ConnectionError, ValueError):
@@ -277,6 +297,7 @@ class _Runner:
 
     def __init__(self, own: str) -> None:
         self.own = own
+        self.own_env = prefect_env(os.environ)
         self.pending = list(WARMUP)
         package = Path(importlib.import_module("pipelines").__file__).parent
         listed = {name for group in WARMUP for name in group}
@@ -304,6 +325,10 @@ class _Runner:
             if kind != b"R" or request.get("fingerprint") != self.own:
                 _send(conn, b"S", b"")
                 self.stale = True  # exit once running children are done; a fresh one starts
+                conn.close()
+                return
+            if prefect_env(request["env"]) != self.own_env:
+                _send(conn, b"E", b"")  # Prefect read its settings here at import: run there
                 conn.close()
                 return
             self.warm_for(request["module"])

@@ -77,12 +77,13 @@ def _ask(runner: warm._Runner, request: dict) -> tuple[bytes, str | None]:
             if kind == b"O":
                 output += payload
             else:
-                return output, payload.decode() if kind == b"X" else "S"
+                return output, payload.decode() if kind == b"X" else kind.decode()
 
 
 def test_runner_answers_before_later_groups_are_imported(tmp_path: Path, monkeypatch) -> None:
     """A cold repro's first stage must not wait for libraries only later stages need; the
-    requested stage's own group is imported first, the rest stays pending."""
+    requested stage's own group is imported first, the rest stays pending. Requests with
+    other PREFECT_* settings or other code are not served."""
     import os
     import sys
 
@@ -102,5 +103,8 @@ def test_runner_answers_before_later_groups_are_imported(tmp_path: Path, monkeyp
     assert "stage_a" in sys.modules and "later_lib" not in sys.modules
     assert ("later_lib",) in runner.pending
     assert not runner.stale
+    debug = request | {"env": request["env"] | {"PREFECT_LOGGING_LEVEL": "DEBUG-ISH"}}
+    output, code = _ask(runner, debug | {"fingerprint": "fp"})
+    assert code == "E" and not runner.stale  # other Prefect settings: run by the caller
     output, code = _ask(runner, request | {"fingerprint": "edited"})
     assert code == "S" and runner.stale  # stale code: refused, and the runner will exit
