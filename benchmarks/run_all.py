@@ -118,7 +118,7 @@ def main() -> None:
         step("mlflow_logging.py", "--n", "20")
         step("router_accuracy.py", "--runs", "1")
     else:
-        step("repro.py", "--runs", "3")
+        step("repro.py", "--runs", "5")
         step("scale.py", "--sizes", "1000", "10000", "100000")
         step("mlflow_logging.py", "--n", "1000")
         step("router_accuracy.py", "--runs", "7")
