@@ -19,22 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FLOOR = """
-import datetime as dt, sys
-from pathlib import Path
-from prepops import ingest, quality, versioning, workspace
-from prepops.paths import Paths
-paths = Paths(Path(sys.argv[1])); ws_path = Path(sys.argv[2])
-ws = workspace.load(ws_path)
-versions = versioning.versions(ws_path)
-version = versions["template_version"]
-rehearsals, warnings = ingest.stamp_rehearsals(ws.tables["rehearsals"], version)
-ingest.write_tables({**ws.tables, "rehearsals": rehearsals}, paths)
-ingest.write_manifest(ingest.manifest(ws, versions, warnings, str(ws_path)), paths)
-tables, manifest = quality.read_tables(paths)
-problems = quality.recheck(tables)
-quality.metrics(quality.summarize(tables, manifest, dt.date.today(), 21), problems)
-"""
+# The same flow bodies in one plain process (Prefect's tasks as plain calls), as repro.py
+from repro import FLOOR  # noqa: E402  (benchmarks/ is this script's import path)
 
 
 def timed(args: list[str], cwd: Path, env: dict) -> float:
@@ -69,7 +55,7 @@ def main() -> None:
                 "ingest stage, Prefect temporary server",
             )
         }
-        floor_cmd = [py, "-c", FLOOR, str(project), str(ROOT / "data")]
+        floor_cmd = [py, "-c", FLOOR, "ingest", "validate"]
         for _ in range(runs):
             results["floor (one process, no Prefect)"].append(timed(floor_cmd, project, env))
         start = time.perf_counter()
