@@ -47,7 +47,7 @@ def write_reports(result: dict, metrics: dict, paths: Paths) -> list[Path]:
 @task(cache_policy=NO_CACHE)
 def track(metrics: dict, artifacts: list[Path], manifest: dict, root: Path) -> str:
     client = tracking.client(root)
-    exp = tracking.experiment_id(client, tracking.EVALUATION, root)
+    exp = tracking.experiment_id(client, tracking.mlflow_name("evaluation"), root)
     tags = {
         "git_commit": tracking.git_commit(root),
         "template_version": manifest.get("template_version") or "unknown",

@@ -41,7 +41,7 @@ def write_outputs(records: list[dict], paths: Paths) -> dict:
 @task(cache_policy=NO_CACHE)
 def track(records: list[dict], manifest: dict, root: Path) -> dict:
     client = tracking.client(root)
-    exp = tracking.experiment_id(client, tracking.REHEARSALS, root)
+    exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), root)
     payloads = [tracking.rehearsal_payload(r, manifest, rehearse.SCORE_METRICS) for r in records]
     return tracking.log_rehearsals(client, exp, payloads, tracking.git_commit(root))
 
@@ -62,7 +62,7 @@ def rehearse_flow(root: str, extra_phrases: dict):
             row["coverage"],
             row["filler_rate"],
         )
-    logger.info("MLflow %s: %s", tracking.REHEARSALS, counts)
+    logger.info("MLflow %s: %s", tracking.mlflow_name("rehearsals"), counts)
     return counts
 
 

@@ -353,10 +353,10 @@ def rehearse(
             "scores": result,
         }
         client = tracking.client(paths.root)
-        exp = tracking.experiment_id(client, tracking.REHEARSALS, paths.root)
+        exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), paths.root)
         payload = tracking.rehearsal_payload(record, compute_versions(root), SCORE_METRICS)
         counts = tracking.log_rehearsals(client, exp, [payload], tracking.git_commit(paths.root))
-        typer.echo(f"MLflow {tracking.REHEARSALS}: {counts}")
+        typer.echo(f"MLflow {tracking.mlflow_name('rehearsals')}: {counts}")
 
 
 @app.command()

@@ -16,10 +16,14 @@ from typing import Any
 
 from prepops import tracking
 
-MODEL_NAME = "prepops-router"
 CODE = Path(__file__).parent / "resources" / "router_pyfunc.py"
 ALIAS = "champion"
-EXPERIMENT = "prepops-router"
+
+
+def model_name() -> str:
+    """The registered model, and the experiment of its training runs: prepops-router (or
+    prepops-<candidate>-router on a shared server, see tracking.mlflow_name)."""
+    return tracking.mlflow_name("router")
 
 
 def fingerprint(model_doc: dict) -> str:
@@ -33,7 +37,7 @@ def _versions(client) -> list:
     from mlflow.exceptions import MlflowException
 
     try:
-        return list(client.search_model_versions(f"name='{MODEL_NAME}'"))
+        return list(client.search_model_versions(f"name='{model_name()}'"))
     except MlflowException:
         return []
 
@@ -43,7 +47,7 @@ def champion(client):
     from mlflow.exceptions import MlflowException
 
     try:
-        return client.get_model_version_by_alias(MODEL_NAME, ALIAS)
+        return client.get_model_version_by_alias(model_name(), ALIAS)
     except MlflowException:
         return None
 
@@ -58,7 +62,7 @@ def download_router(version, uri: str) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         local = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"models:/{MODEL_NAME}/{version.version}",
+            artifact_uri=f"models:/{model_name()}/{version.version}",
             dst_path=tmp,
             tracking_uri=uri,
         )
@@ -81,7 +85,7 @@ def register(
     for version in _versions(client):
         if version.tags.get("fingerprint") == fp:
             return version, False
-    exp_id = tracking.experiment_id(client, EXPERIMENT, root)
+    exp_id = tracking.experiment_id(client, model_name(), root)
     mlflow.set_tracking_uri(tracking.tracking_uri(root))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "router.json"
@@ -98,7 +102,7 @@ def register(
             )
     _ensure_model(client)
     version = client.create_model_version(
-        MODEL_NAME,
+        model_name(),
         source=info.model_uri,
         run_id=run.info.run_id,
         tags={"fingerprint": fp, **tags},
@@ -111,10 +115,10 @@ def _ensure_model(client) -> None:
     from mlflow.exceptions import MlflowException
 
     try:
-        client.get_registered_model(MODEL_NAME)
+        client.get_registered_model(model_name())
     except MlflowException:
         client.create_registered_model(
-            MODEL_NAME, description="prepops router: which expert mode a question wants"
+            model_name(), description="prepops router: which expert mode a question wants"
         )
 
 
@@ -142,11 +146,11 @@ def gate(
 
 def promote(client, version, decision: dict, previous=None) -> None:
     for key in ("gate_accuracy", "gate_n", "reason"):
-        client.set_model_version_tag(MODEL_NAME, version.version, key, str(decision[key]))
+        client.set_model_version_tag(model_name(), version.version, key, str(decision[key]))
     if decision["promoted"]:
-        client.set_registered_model_alias(MODEL_NAME, ALIAS, version.version)
+        client.set_registered_model_alias(model_name(), ALIAS, version.version)
         if previous is not None and previous.version != version.version:
-            client.set_model_version_tag(MODEL_NAME, previous.version, "status", "retired")
+            client.set_model_version_tag(model_name(), previous.version, "status", "retired")
     client.set_model_version_tag(
-        MODEL_NAME, version.version, "status", "champion" if decision["promoted"] else "candidate"
+        model_name(), version.version, "status", "champion" if decision["promoted"] else "candidate"
     )

@@ -11,12 +11,27 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
-REHEARSALS = "prepops-rehearsals"
-EVALUATION = "prepops-evaluation"
+_CANDIDATE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def mlflow_name(kind: str) -> str:
+    """The MLflow experiment or model name for `kind` (rehearsals, evaluation, router):
+    prepops-<kind>, or prepops-<candidate>-<kind> with PREPOPS_CANDIDATE set, so candidates
+    sharing one tracking server (a coach's) keep their runs, models and release gates apart."""
+    who = os.environ.get("PREPOPS_CANDIDATE", "")
+    if not who:
+        return f"prepops-{kind}"
+    if not _CANDIDATE.fullmatch(who):
+        raise ValueError(
+            "PREPOPS_CANDIDATE: use 1-40 lowercase letters, digits, '-' or '_', starting with a"
+            " letter or digit"
+        )
+    return f"prepops-{who}-{kind}"
 
 
 def tracking_uri(root: Path) -> str:
@@ -33,7 +48,8 @@ def rehearsal_experiment_id(uri: str) -> str | None:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             row = db.execute(
-                "SELECT experiment_id FROM experiments WHERE name = ?", (REHEARSALS,)
+                "SELECT experiment_id FROM experiments WHERE name = ?",
+                (mlflow_name("rehearsals"),),
             ).fetchone()
     except sqlite3.Error:
         return None

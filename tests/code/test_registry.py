@@ -66,7 +66,7 @@ def test_worse_is_not_promoted_better_is(store: Path) -> None:
     assert not worse["promoted"] and "stays a candidate" in worse["reason"]
     assert worse["gate_accuracy"] < worse["champion_acc"]
     assert str(registry.champion(client).version) == "1"  # the alias did not move
-    tags = client.get_model_version(registry.MODEL_NAME, worse["version"]).tags
+    tags = client.get_model_version(registry.model_name(), worse["version"]).tags
     assert tags["status"] == "candidate" and "stays a candidate" in tags["reason"]
 
     again, _ = release(store, rt.Recipe(C=4.0001))  # as good as the champion: not below
@@ -80,13 +80,13 @@ def test_better_replaces_a_weak_champion_and_the_champion_loads_as_pyfunc(store:
     strong, model = release(store, rt.Recipe())
     assert strong["promoted"] and strong["gate_accuracy"] > strong["champion_acc"]
     client = tracking.client(store)
-    old = client.get_model_version(registry.MODEL_NAME, weak["version"])
+    old = client.get_model_version(registry.model_name(), weak["version"])
     assert old.tags["status"] == "retired"
 
     import mlflow.pyfunc
 
     mlflow.set_tracking_uri(tracking.tracking_uri(store))
-    loaded = mlflow.pyfunc.load_model(f"models:/{registry.MODEL_NAME}@{registry.ALIAS}")
+    loaded = mlflow.pyfunc.load_model(f"models:/{registry.model_name()}@{registry.ALIAS}")
     question = "Our p99 doubled after the release. Where do you look?"
     assert loaded.predict([question]) == [model.route(question)["mode"]]
 
@@ -94,8 +94,8 @@ def test_better_replaces_a_weak_champion_and_the_champion_loads_as_pyfunc(store:
 def test_identical_candidate_adds_no_version_or_run(store: Path) -> None:
     release(store, rt.Recipe())
     client = tracking.client(store)
-    runs = client.search_runs([tracking.experiment_id(client, registry.EXPERIMENT, store)])
+    runs = client.search_runs([tracking.experiment_id(client, registry.model_name(), store)])
     second, _ = release(store, rt.Recipe())
     assert str(second["version"]) == "1"
-    again = client.search_runs([tracking.experiment_id(client, registry.EXPERIMENT, store)])
+    again = client.search_runs([tracking.experiment_id(client, registry.model_name(), store)])
     assert len(again) == len(runs) == 1

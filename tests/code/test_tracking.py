@@ -36,7 +36,7 @@ def payloads(ws: Path) -> list[dict]:
 
 def _log(ws: Path, root: Path) -> tuple[dict, object, str]:
     client = tracking.client(root)
-    exp = tracking.experiment_id(client, tracking.REHEARSALS, root)
+    exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), root)
     return tracking.log_rehearsals(client, exp, payloads(ws), "abc123"), client, exp
 
 
@@ -89,7 +89,7 @@ def test_no_sensitive_text_reaches_the_store(demo_ws: Path, store: Path) -> None
     tables = load(demo_ws).tables
     result = evaluate(tables, 0.5, 5, 4.0, 0)
     client = tracking.client(store)
-    exp = tracking.experiment_id(client, tracking.EVALUATION, store)
+    exp = tracking.experiment_id(client, tracking.mlflow_name("evaluation"), store)
     report = store / "scorecard.json"
     report.write_text(str(result))
     tracking.log_evaluation(
@@ -105,3 +105,23 @@ def test_rehearsal_experiment_id_is_read_without_mlflow(demo_ws: Path, store: Pa
     _, _, exp = _log(demo_ws, store)
     assert tracking.rehearsal_experiment_id(tracking.tracking_uri(store)) == exp
     assert tracking.rehearsal_experiment_id(f"sqlite:///{store / 'missing.db'}") is None
+
+
+def test_candidates_sharing_a_server_get_their_own_names(monkeypatch) -> None:
+    """On a coach's shared tracking server each candidate's runs, model and release gate are
+    kept apart by PREPOPS_CANDIDATE; without it the names stay prepops-<kind>."""
+    from prepops import registry
+
+    monkeypatch.delenv("PREPOPS_CANDIDATE", raising=False)
+    assert tracking.mlflow_name("rehearsals") == "prepops-rehearsals"
+    assert registry.model_name() == "prepops-router"
+    monkeypatch.setenv("PREPOPS_CANDIDATE", "alice")
+    alice = {tracking.mlflow_name(k) for k in ("rehearsals", "evaluation", "router")}
+    monkeypatch.setenv("PREPOPS_CANDIDATE", "bob")
+    bob = {tracking.mlflow_name(k) for k in ("rehearsals", "evaluation", "router")}
+    assert registry.model_name() == "prepops-bob-router"
+    assert not alice & bob and len(alice) == 3
+    for bad in ("Alice", "a b", "x" * 41, "../etc", "-a"):
+        monkeypatch.setenv("PREPOPS_CANDIDATE", bad)
+        with pytest.raises(ValueError, match="PREPOPS_CANDIDATE"):
+            tracking.mlflow_name("rehearsals")

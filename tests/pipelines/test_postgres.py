@@ -102,7 +102,7 @@ def test_mlflow_on_postgres_logs_batched_and_reruns_add_nothing(postgres, tmp_pa
     uri = f"postgresql+psycopg://{postgres}/mlflow"
     client = MlflowClient(tracking_uri=uri)
     exp = client.create_experiment(
-        tracking.REHEARSALS, artifact_location=(tmp_path / "artifacts").as_uri()
+        tracking.mlflow_name("rehearsals"), artifact_location=(tmp_path / "artifacts").as_uri()
     )
     payloads = demo_payloads(DEMO)
     first = tracking.log_rehearsals(client, exp, payloads, "abc")
@@ -254,12 +254,12 @@ def test_candidate_checkout_runs_the_lifecycle_on_the_shared_servers(
     in MLflow's, artifacts in the server's store; nothing local is started or written."""
     from mlflow.tracking import MlflowClient
 
-    from prepops import registry, tracking
     from tests.pipelines.conftest import git_copy
 
     env = git_copy(tmp_path) | {
         "MLFLOW_TRACKING_URI": shared_servers["mlflow"],
         "PREFECT_API_URL": shared_servers["prefect"],
+        "PREPOPS_CANDIDATE": "alice",
     }
     result = subprocess.run(["dvc", "repro"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -274,10 +274,13 @@ def test_candidate_checkout_runs_the_lifecycle_on_the_shared_servers(
     assert {state for _, state in runs} == {"COMPLETED"}
 
     client = MlflowClient(tracking_uri=shared_servers["mlflow"])
-    rehearsals = client.get_experiment_by_name(tracking.REHEARSALS)
+    names = {e.name for e in client.search_experiments()}
+    assert {"prepops-alice-rehearsals", "prepops-alice-evaluation", "prepops-alice-router"} <= names
+    assert "prepops-rehearsals" not in names  # the candidate's own names only
+    rehearsals = client.get_experiment_by_name("prepops-alice-rehearsals")
     logged = client.search_runs([rehearsals.experiment_id])
     assert len(logged) == len(list((tmp_path / "data" / "rehearsals").glob("*.yaml"))) > 0
-    champion = client.get_model_version_by_alias(registry.MODEL_NAME, "champion")
+    champion = client.get_model_version_by_alias("prepops-alice-router", "champion")
     assert champion.version == "1"
     assert list((shared_servers["base"] / "mlartifacts").rglob("router.json"))  # proxied upload
     assert not (tmp_path / "mlflow.db").exists()  # nothing tracked locally
