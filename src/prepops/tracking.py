@@ -129,38 +129,51 @@ def _current_runs(mlflow_client, exp_id: str) -> dict[str, Any]:
 
 def log_rehearsals(mlflow_client, exp_id: str, payloads: list[dict], commit: str) -> dict:
     """Log new or changed rehearsals (one batched call each); mark replaced runs superseded."""
-    from mlflow.entities import Metric, Param, RunTag
+    import tempfile
 
     current = _current_runs(mlflow_client, exp_id)
     counts = {"logged": 0, "unchanged": 0, "superseded": 0}
-    for p in payloads:
-        old = current.get(p["id"])
-        if old is not None and old.data.tags.get("fingerprint") == p["fingerprint"]:
-            counts["unchanged"] += 1
-            continue
-        ts = _ms(p["date"])
-        tags = {
-            **p["tags"],
-            "fingerprint": p["fingerprint"],
-            "superseded": "false",
-            "git_commit": commit,
-        }
-        run = mlflow_client.create_run(exp_id, start_time=ts, tags=tags, run_name=p["id"])
-        run_id = run.info.run_id
-        mlflow_client.log_batch(
-            run_id,
-            metrics=[Metric(k, v, ts, 0) for k, v in sorted(p["metrics"].items())],
-            params=[Param(k, v) for k, v in sorted(p["params"].items())],
-            tags=[RunTag("mlflow.note.content", f"Rehearsal {p['id']} on {p['date']}")],
-        )
-        mlflow_client.log_dict(run_id, p["scorecard"], "scorecard.json")
-        mlflow_client.set_terminated(run_id, end_time=ts)
-        counts["logged"] += 1
-        if old is not None:
-            mlflow_client.set_tag(old.info.run_id, "superseded", "true")
-            mlflow_client.set_tag(old.info.run_id, "superseded_by", run_id)
-            counts["superseded"] += 1
+    with tempfile.TemporaryDirectory(prefix="prepops-scorecard-") as scratch:
+        for p in payloads:
+            old = current.get(p["id"])
+            if old is not None and old.data.tags.get("fingerprint") == p["fingerprint"]:
+                counts["unchanged"] += 1
+                continue
+            run_id = _log_rehearsal(mlflow_client, exp_id, p, commit, Path(scratch))
+            counts["logged"] += 1
+            if old is not None:
+                mlflow_client.set_tag(old.info.run_id, "superseded", "true")
+                mlflow_client.set_tag(old.info.run_id, "superseded_by", run_id)
+                counts["superseded"] += 1
     return counts
+
+
+def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Path) -> str:
+    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    ts = _ms(p["date"])
+    tags = {
+        **p["tags"],
+        "fingerprint": p["fingerprint"],
+        "superseded": "false",
+        "git_commit": commit,
+    }
+    run = mlflow_client.create_run(exp_id, start_time=ts, tags=tags, run_name=p["id"])
+    run_id = run.info.run_id
+    mlflow_client.log_batch(
+        run_id,
+        metrics=[Metric(k, v, ts, 0) for k, v in sorted(p["metrics"].items())],
+        params=[Param(k, v) for k, v in sorted(p["params"].items())],
+        tags=[RunTag("mlflow.note.content", f"Rehearsal {p['id']} on {p['date']}")],
+    )
+    # To the run's artifact URI directly: MlflowClient.log_dict looks the run up again and
+    # makes a temp dir per call (measured 4.9 vs 1.3 ms a run)
+    scorecard = scratch / "scorecard.json"
+    scorecard.write_text(json.dumps(p["scorecard"], indent=2, sort_keys=True), encoding="utf-8")
+    get_artifact_repository(run.info.artifact_uri).log_artifact(str(scorecard))
+    mlflow_client.set_terminated(run_id, end_time=ts)
+    return run_id
 
 
 def log_evaluation(

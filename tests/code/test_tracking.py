@@ -3,6 +3,7 @@ superseded runs, and no sensitive text anywhere in the store."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,8 @@ def test_one_run_per_rehearsal_with_params_tags_metrics(demo_ws: Path, store: Pa
     assert 0 < run.data.metrics["coverage"] <= 1
     artifacts = [a.path for a in client.list_artifacts(run.info.run_id)]
     assert artifacts == ["scorecard.json"]
+    local = client.download_artifacts(run.info.run_id, "scorecard.json")
+    assert json.loads(Path(local).read_text())["coverage"] == run.data.metrics["coverage"]
     assert str(store.resolve()) in tracking.tracking_uri(store)
 
 
