@@ -142,6 +142,10 @@ def run(runs: int) -> dict:
         "noop_repro_s": median(noop),
         "incremental_repro_s": median(incremental),
         "incremental_over_cold": round(median(incremental) / median(cold), 2),
+        # every run, for the spread behind each median
+        "cold_runs_s": [round(x, 2) for x in cold],
+        "incremental_runs_s": [round(x, 2) for x in incremental],
+        "noop_runs_s": [round(x, 2) for x in noop],
     }
     return out
 
