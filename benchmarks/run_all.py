@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, then reports/bench.json and a table against the targets.
 
-python benchmarks/run_all.py            # the full set (about 10-15 minutes on 2 cores)
+python benchmarks/run_all.py            # the full set (about 8 minutes on 2 cores)
 python benchmarks/run_all.py --tiny     # the harness on tiny sizes (what the tests run)
 """
 
