@@ -212,6 +212,7 @@ def _run_child(request: dict, write_fd: int, status_fd: int) -> None:
         # The stage is done (outputs written, output relayed): the caller, and DVC, may go
         # on while Prefect drains its log and event workers to the server (50 ms a stage).
         os.write(status_fd, str(code).encode())
+        os.close(status_fd)  # the relay reads the code now, not when this process exits
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)
@@ -382,8 +383,10 @@ def _relay(conn: socket.socket, pid: int, read_fd: int, status_fd: int) -> None:
                 except OSError:
                     os.kill(pid, signal.SIGTERM)  # nobody is listening any more
                     break
-        with os.fdopen(status_fd, "rb") as status:
-            told = status.read()  # empty if the child died before it could say
+        try:
+            told = os.read(status_fd, 64)  # empty if the child died before it could say
+        finally:
+            os.close(status_fd)
         if not told:
             _, exit_status = os.waitpid(pid, 0)
             told = str(os.waitstatus_to_exitcode(exit_status)).encode()

@@ -108,3 +108,32 @@ def test_runner_answers_before_later_groups_are_imported(tmp_path: Path, monkeyp
     assert code == "E" and not runner.stale  # other Prefect settings: run by the caller
     output, code = _ask(runner, request | {"fingerprint": "edited"})
     assert code == "S" and runner.stale  # stale code: refused, and the runner will exit
+
+
+def test_stage_answers_before_prefect_drains(tmp_path: Path, monkeypatch) -> None:
+    """The exit code reaches the caller (and DVC) when the stage's main() returns, not when
+    its atexit work (Prefect draining logs and events) ends: ordering, not timing."""
+    import os
+
+    answered, drained = tmp_path / "answered", tmp_path / "drained"
+    (tmp_path / "stage_b.py").write_text(
+        "import atexit, pathlib, time\n"
+        "def drain():\n"
+        f"    answered = pathlib.Path({str(answered)!r})\n"
+        "    for _ in range(200):  # up to 10 s for the caller to have its answer\n"
+        "        if answered.exists():\n"
+        "            break\n"
+        "        time.sleep(0.05)\n"
+        f"    pathlib.Path({str(drained)!r}).write_text(str(answered.exists()))\n"
+        "def main():\n"
+        "    atexit.register(drain)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(warm, "WARMUP", (("stage_b",),))
+    runner = warm._Runner("fp")
+    request = {"module": "stage_b", "cwd": str(tmp_path), "env": dict(os.environ)}
+    _, code = _ask(runner, request | {"fingerprint": "fp"})
+    answered.write_text("")  # only now: a runner that waited for the drain never sees it
+    runner.finish()  # joins the relay, which reaps the child after its drain
+    assert code == "0"
+    assert drained.read_text() == "True"
