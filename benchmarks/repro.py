@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -19,7 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))  # for tests.repo_copy: the same fresh copy the e2e tests use
+from tests.repo_copy import BIN, git_copy  # noqa: E402
+
 STAGES = ("ingest", "validate", "rehearse", "train_router", "evaluate", "monitor", "plan", "report")
 
 # Every stage's flow body in one process with Prefect switched off: tasks become plain
@@ -43,42 +44,16 @@ for stage in sys.argv[1:]:
 """
 
 
-def copy_repo(dst: Path) -> None:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for rel in listed.splitlines():
-        if (ROOT / rel).is_file():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dst / rel)
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "bench"]):
-        subprocess.run(cmd, cwd=dst, check=True, env=ENV)
-
-
-ENV = {
-    **os.environ,
-    "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-    "GIT_AUTHOR_NAME": "b",
-    "GIT_AUTHOR_EMAIL": "b@x",
-    "GIT_COMMITTER_NAME": "b",
-    "GIT_COMMITTER_EMAIL": "b@x",
-}
-
-
-def clock(cmd: list[str], cwd: Path, env: dict | None = None) -> float:
+def clock(cmd: list[str], cwd: Path, env: dict) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env or ENV, check=True, capture_output=True)
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
-def cold_state(dst: Path) -> None:
+def cold_state(dst: Path, env: dict) -> None:
     """As on a new machine after `make install`: no outputs, no cache, no MLflow store, no
     running server (the Prefect database is kept: `make install` migrates it)."""
-    subprocess.run([str(BIN / "prepops"), "stop"], cwd=dst, env=ENV, capture_output=True)
+    subprocess.run([str(BIN / "prepops"), "stop"], cwd=dst, env=env, capture_output=True)
     for rel in ("dvc.lock", "mlflow.db"):
         (dst / rel).unlink(missing_ok=True)
     for rel in (
@@ -100,8 +75,7 @@ def run(runs: int) -> dict:
     out: dict = {"runs": runs}
     with tempfile.TemporaryDirectory() as tmp:
         dst = Path(tmp)
-        copy_repo(dst)
-        env = {**ENV, "PREFECT_HOME": str(dst / ".prefect"), "PREPOPS_ROOT": str(dst)}
+        env = git_copy(dst) | {"PREPOPS_ROOT": str(dst)}
         subprocess.run(
             [str(BIN / "prefect"), "server", "database", "upgrade", "-y"],
             cwd=dst,
@@ -111,11 +85,11 @@ def run(runs: int) -> dict:
         )
         cold, floor = [], []
         for _ in range(runs):
-            cold_state(dst)
+            cold_state(dst, env)
             cold.append(clock(["dvc", "repro"], dst, env))
-            cold_state(dst)
+            cold_state(dst, env)
             floor.append(clock([sys.executable, "-c", FLOOR, *STAGES], dst, env))
-        cold_state(dst)
+        cold_state(dst, env)
         clock(["dvc", "repro"], dst, env)
         noop = [clock(["dvc", "repro"], dst, env) for _ in range(runs)]
         incremental = []

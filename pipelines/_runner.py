@@ -9,14 +9,14 @@ from typing import Any
 from prepops.orchestration import prefect_api
 from prepops.paths import Paths
 from prepops.settings import Settings, SettingsError, load_settings
-from prepops.tracking import mlflow_name
+from prepops.tracking import candidate
 
 
 def run(flow: Callable[..., Any], build_kwargs: Callable[[Settings, Paths], dict]) -> None:
     paths = Paths()
     try:
         settings = load_settings(paths.params)
-        mlflow_name("check")  # a bad PREPOPS_CANDIDATE stops here, not mid-flow
+        candidate()  # a bad PREPOPS_CANDIDATE stops here, not mid-flow
     except (SettingsError, ValueError) as exc:
         print(exc, file=sys.stderr)
         sys.exit(2)

@@ -18,8 +18,8 @@ from prepops.storage import write_csv, write_json
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict]:
     # only these tables and the version ids: a new round does not rerun this stage
-    names = ("rehearsals", "experts", "evidence")
-    return {n: pd.read_parquet(paths.table(n)) for n in names}, ingest.read_versions(paths)
+    tables = ingest.load_tables(paths, ("rehearsals", "experts", "evidence"))
+    return tables, ingest.read_versions(paths)
 
 
 @task(cache_policy=NO_CACHE)

@@ -299,6 +299,14 @@ def rehearse(
     from prepops.markers import score as score_text
 
     root, _ = _workspace(workspace)
+    if track:
+        from prepops.tracking import candidate
+
+        try:
+            candidate()  # before the answer is captured, not after
+        except ValueError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
     question = question or typer.prompt("Question")
     if mode not in MODES:  # the router's pick is the default: Enter accepts it
         card = {}
@@ -353,10 +361,11 @@ def rehearse(
             "scores": result,
         }
         client = tracking.client(paths.root)
-        exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), paths.root)
+        name = tracking.mlflow_name("rehearsals")
+        exp = tracking.experiment_id(client, name, paths.root)
         payload = tracking.rehearsal_payload(record, compute_versions(root), SCORE_METRICS)
         counts = tracking.log_rehearsals(client, exp, [payload], tracking.git_commit(paths.root))
-        typer.echo(f"MLflow {tracking.mlflow_name('rehearsals')}: {counts}")
+        typer.echo(f"MLflow {name}: {counts}")
 
 
 @app.command()

@@ -56,8 +56,11 @@ def read_tables(
     paths: Paths, names: tuple[str, ...] = TABLES
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The stored tables (all, or `names`) and the manifest, as later stages read them."""
-    tables = {name: pd.read_parquet(paths.table(name)) for name in names}
-    return tables, json.loads(paths.manifest.read_text(encoding="utf-8"))
+    return load_tables(paths, names), json.loads(paths.manifest.read_text(encoding="utf-8"))
+
+
+def load_tables(paths: Paths, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(paths.table(name)) for name in names}
 
 
 VERSION_KEYS = ("template_version", "template_md5", "evidence_version", "evidence_md5")

@@ -239,7 +239,11 @@ def _serve(home: Path, port: int) -> None:
         if runner is not None and runner.poll() is not None:
             # It exits with 0 when the code it loaded has changed: start a fresh one. A crash
             # is not retried (stages then run in their own processes); server.log says why.
-            runner = start_runner() if runner.returncode == 0 else _without_runner(home)
+            if runner.returncode == 0:
+                runner = start_runner()
+            else:
+                runner = None
+                _without_runner(home)
         if not ready and _healthy(api):
             ready = True
             with contextlib.suppress(OSError):

@@ -19,19 +19,23 @@ from typing import Any
 _CANDIDATE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
-def mlflow_name(kind: str) -> str:
-    """The MLflow experiment or model name for `kind` (rehearsals, evaluation, router):
-    prepops-<kind>, or prepops-<candidate>-<kind> with PREPOPS_CANDIDATE set, so candidates
-    sharing one tracking server (a coach's) keep their runs, models and release gates apart."""
+def candidate() -> str:
+    """PREPOPS_CANDIDATE, checked ("" when unset); ValueError says what is allowed."""
     who = os.environ.get("PREPOPS_CANDIDATE", "")
-    if not who:
-        return f"prepops-{kind}"
-    if not _CANDIDATE.fullmatch(who):
+    if who and not _CANDIDATE.fullmatch(who):
         raise ValueError(
             "PREPOPS_CANDIDATE: use 1-40 lowercase letters, digits, '-' or '_', starting with a"
             " letter or digit"
         )
-    return f"prepops-{who}-{kind}"
+    return who
+
+
+def mlflow_name(kind: str) -> str:
+    """The MLflow experiment or model name for `kind` (rehearsals, evaluation, router):
+    prepops-<kind>, or prepops-<candidate>-<kind> with PREPOPS_CANDIDATE set, so candidates
+    sharing one tracking server (a coach's) keep their runs, models and release gates apart."""
+    who = candidate()
+    return f"prepops-{who}-{kind}" if who else f"prepops-{kind}"
 
 
 def tracking_uri(root: Path) -> str:

@@ -174,7 +174,7 @@ def delegate(home: Path, module: str) -> int | None:
         return None
 
 
-# --- server side: `python -m prepops.warm HOME` started by the orchestration watchdog ----
+# --- server side: `python -m prepops.warm HOME API_URL`, started by the watchdog -------
 
 
 def _run_child(request: dict, write_fd: int, status_fd: int) -> None:

@@ -4,6 +4,7 @@ is measured by `make bench`, never by tests."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -19,7 +20,7 @@ def test_harness_runs_on_tiny_sizes() -> None:
             cwd=ROOT,
             check=True,
             capture_output=True,
-            env={**__import__("os").environ, "MLFLOW_TRACKING_URI": ""},
+            env={**os.environ, "MLFLOW_TRACKING_URI": ""},
         )
         bench = json.loads((reports / "bench.json").read_text())
         assert bench["scale"]["sizes"]["300"]["monitor"]["seconds"] > 0

@@ -107,3 +107,14 @@ def test_light_reads_skip_a_file_that_is_not_a_mapping(demo_ws: Path) -> None:
 
     (demo_ws / "evidence" / "broken.yaml").write_text("- a list\n- not a map\n")
     assert "checkout-latency" in evidence_ids(demo_ws)  # no AttributeError on the list
+
+
+def test_cli_rehearse_checks_the_candidate_name_before_capturing(
+    demo_ws: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PREPOPS_CANDIDATE", "Not Valid")
+    before = sorted((demo_ws / "rehearsals").glob("*.yaml"))
+    result = CliRunner().invoke(app, ["rehearse", "--workspace", str(demo_ws)], input="Q?\n")
+    assert result.exit_code == 2
+    assert "PREPOPS_CANDIDATE" in result.output and "Traceback" not in result.output
+    assert sorted((demo_ws / "rehearsals").glob("*.yaml")) == before

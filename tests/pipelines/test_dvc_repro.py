@@ -21,7 +21,7 @@ import yaml
 from prepops.ingest import TABLES
 from prepops.versioning import dir_md5
 from tests.conftest import CANARY
-from tests.pipelines.conftest import git_copy
+from tests.repo_copy import git_copy
 
 pytestmark = (
     pytest.mark.e2e

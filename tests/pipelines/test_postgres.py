@@ -254,7 +254,7 @@ def test_candidate_checkout_runs_the_lifecycle_on_the_shared_servers(
     in MLflow's, artifacts in the server's store; nothing local is started or written."""
     from mlflow.tracking import MlflowClient
 
-    from tests.pipelines.conftest import git_copy
+    from tests.repo_copy import git_copy
 
     env = git_copy(tmp_path) | {
         "MLFLOW_TRACKING_URI": shared_servers["mlflow"],
