@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from prepops import tracking
+from prepops.training import tracking
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("coverage", "filler_rate", "snr", "wpm", "words", "latency_s", "order_score")

@@ -31,8 +31,8 @@ from prefect import Task
 from prefect.utilities.annotations import BaseAnnotation
 un = lambda v: v.unwrap() if isinstance(v, BaseAnnotation) else v  # quote(...) arguments
 Task.__call__ = lambda self, *a, **k: self.fn(*map(un, a), **{n: un(v) for n, v in k.items()})
-from prepops.paths import Paths
-from prepops.settings import load_settings
+from prepops.runtime.paths import Paths
+from prepops.runtime.settings import load_settings
 paths = Paths(); settings = load_settings(paths.params); log = logging.getLogger("floor")
 for stage in sys.argv[1:]:
     mod = importlib.import_module(f"pipelines.{stage}")

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from prepops import router_train as rt
-from prepops.calibration import wilson
-from prepops.workspace import load
+from prepops.data.workspace import load
+from prepops.evaluation.calibration import wilson
+from prepops.model import fitting as rt
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PREPARE = """
 import datetime as dt, json, sys
 from pathlib import Path
-from prepops import ingest, rehearse, synth, workspace
-from prepops.markers import default_phrases
-from prepops.paths import Paths
-from prepops.storage import write_json
+from prepops.data import ingest
+from prepops.training import scoring as rehearse
+from prepops.data import synth
+from prepops.data import workspace
+from prepops.training.markers import default_phrases
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_json
 n, out = int(sys.argv[1]), Path(sys.argv[2])
 days = min(max(70, n // 4), 3000)
 spec = synth.Spec(rounds=n, companies=max(4, n // 1000), rehearsals=min(n // 2, 5000), seed=1,
@@ -48,8 +51,10 @@ STAGES = {
     "validate": """
 import datetime as dt, sys
 from pathlib import Path
-from prepops import expectations, ingest, quality
-from prepops.paths import Paths
+from prepops.data import expectations
+from prepops.data import ingest
+from prepops.data import quality
+from prepops.runtime.paths import Paths
 paths = Paths(Path(sys.argv[1]))
 tables, manifest = ingest.read_tables(paths)
 problems = quality.recheck(tables)
@@ -60,16 +65,18 @@ expectations.run(frames, paths.data_docs, [])
     "evaluate": """
 import sys
 from pathlib import Path
-from prepops import evaluate, ingest
-from prepops.paths import Paths
+from prepops.evaluation import headline as evaluate
+from prepops.data import ingest
+from prepops.runtime.paths import Paths
 tables, _ = ingest.read_tables(Paths(Path(sys.argv[1])))
 evaluate.evaluate(tables, 0.5, 5, 4.0, 0)
 """,
     "monitor": """
 import json, sys
 from pathlib import Path
-from prepops import ingest, monitor
-from prepops.paths import Paths
+from prepops.data import ingest
+from prepops.monitoring import monitor
+from prepops.runtime.paths import Paths
 paths = Paths(Path(sys.argv[1]))
 tables, _ = ingest.read_tables(paths, ("rounds", "questions", "follow_ups", "companies"))
 records = json.loads(paths.rehearsal_scores.read_text())["rehearsals"]

@@ -30,7 +30,9 @@ def timed(args: list[str], cwd: Path, env: dict) -> float:
 
 
 def server(action: str, home: Path, env: dict) -> None:
-    code = f"import pathlib, prepops.orchestration as o; o.{action}(pathlib.Path(r'{home}'))"
+    code = (
+        f"import pathlib, prepops.runtime.prefect_server as o; o.{action}(pathlib.Path(r'{home}'))"
+    )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
 
 

@@ -2,7 +2,7 @@
 
 When this package is imported because the interpreter was started as
 `python -m pipelines.<stage>`, the stage is first offered to the warm runner
-(prepops.warm), which has the heavy libraries imported already (starting it, with the
+(prepops.runtime.runner), which has the heavy libraries imported already (starting it, with the
 shared Prefect server, when neither runs); if it cannot serve, the stage module runs here.
 Importing the package in any other way does nothing.
 """
@@ -17,9 +17,9 @@ def _offer_to_warm_runner() -> None:
     module = argv[argv.index("-m") + 1]
     if not module.startswith("pipelines.") or module.startswith("pipelines._"):
         return
-    from prepops.orchestration import prefect_home, start_server
-    from prepops.paths import Paths
-    from prepops.warm import delegate, enabled
+    from prepops.runtime.paths import Paths
+    from prepops.runtime.prefect_server import prefect_home, start_server
+    from prepops.runtime.runner import delegate, enabled
 
     home = prefect_home(Paths().prefect_home)
     if not enabled():

@@ -6,10 +6,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from prepops.orchestration import prefect_api
-from prepops.paths import Paths
-from prepops.settings import Settings, SettingsError, load_settings
-from prepops.tracking import candidate
+from prepops.runtime.paths import Paths
+from prepops.runtime.prefect_server import prefect_api
+from prepops.runtime.settings import Settings, SettingsError, load_settings
+from prepops.training.tracking import candidate
 
 
 def run(flow: Callable[..., Any], build_kwargs: Callable[[Settings, Paths], dict]) -> None:

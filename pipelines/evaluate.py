@@ -10,9 +10,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
-from prepops import calibration, evaluate, ingest, tracking
-from prepops.paths import Paths
-from prepops.storage import write_csv, write_json
+from prepops.data import ingest
+from prepops.evaluation import calibration
+from prepops.evaluation import headline as evaluate
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_csv, write_json
+from prepops.training import tracking
 
 
 @task(cache_policy=NO_CACHE)

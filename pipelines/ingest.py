@@ -9,8 +9,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
 from pipelines._runner import run
-from prepops import ingest, versioning, workspace
-from prepops.paths import Paths
+from prepops.data import ingest, workspace
+from prepops.features import versioning
+from prepops.runtime.paths import Paths
 
 
 @task(cache_policy=NO_CACHE)

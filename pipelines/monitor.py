@@ -11,9 +11,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
-from prepops import ingest, monitor
-from prepops.paths import Paths
-from prepops.storage import write_csv, write_json
+from prepops.data import ingest
+from prepops.monitoring import monitor
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_csv, write_json
 
 TABLES = ("rounds", "questions", "follow_ups", "companies")
 

@@ -12,9 +12,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
-from prepops import bandit, ingest, plan
-from prepops.paths import Paths
-from prepops.storage import write_csv, write_json, write_text
+from prepops.data import ingest
+from prepops.retraining import bandit, plan
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_csv, write_json, write_text
 
 
 @task(cache_policy=NO_CACHE)

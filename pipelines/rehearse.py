@@ -9,10 +9,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
-from prepops import ingest, rehearse, tracking
-from prepops.markers import default_phrases, extend
-from prepops.paths import Paths
-from prepops.storage import write_csv, write_json
+from prepops.data import ingest
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_csv, write_json
+from prepops.training import scoring as rehearse
+from prepops.training import tracking
+from prepops.training.markers import default_phrases, extend
 
 
 @task(cache_policy=NO_CACHE)

@@ -9,9 +9,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
-from prepops import report
-from prepops.paths import Paths
-from prepops.storage import write_text
+from prepops.report import html as report
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_text
 
 
 @task(cache_policy=NO_CACHE)

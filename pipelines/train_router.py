@@ -15,11 +15,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from pipelines._runner import run
-from prepops import ingest, registry, tracking
-from prepops import router_train as rt
-from prepops.paths import Paths
-from prepops.router import Router
-from prepops.storage import write_json
+from prepops.data import ingest
+from prepops.model import fitting as rt
+from prepops.model import registry
+from prepops.model.router import Router
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_json
+from prepops.training import tracking
 
 TABLES = ("rounds", "questions", "follow_ups", "companies", "experts")
 

@@ -10,10 +10,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
 from pipelines._runner import run
-from prepops import expectations as gx_suites
-from prepops import ingest, quality
-from prepops.paths import Paths
-from prepops.storage import write_json
+from prepops.data import expectations as gx_suites
+from prepops.data import ingest, quality
+from prepops.runtime.paths import Paths
+from prepops.runtime.storage import write_json
 
 
 @task(cache_policy=NO_CACHE)

@@ -32,6 +32,6 @@ def edit(ws: Path, rel: str, change: Callable[[dict], object]) -> Path:
 
 
 def problem_lines(ws: Path, **kwargs) -> list[str]:
-    from prepops.workspace import load
+    from prepops.data.workspace import load
 
     return [str(p) for p in load(ws, **kwargs).problems]

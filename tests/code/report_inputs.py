@@ -7,9 +7,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from prepops import bandit, evaluate, monitor, plan, rehearse, scorecard
-from prepops.markers import default_phrases
-from prepops.workspace import load
+from prepops.data.workspace import load
+from prepops.evaluation import headline as evaluate
+from prepops.evaluation import scorecard
+from prepops.monitoring import monitor
+from prepops.retraining import bandit, plan
+from prepops.training import scoring as rehearse
+from prepops.training.markers import default_phrases
 
 HOSTILE = "<img src=x onerror=alert(1)>Evil & Co"
 

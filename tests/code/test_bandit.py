@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from prepops import bandit
+from prepops.retraining import bandit
 
 
 def cards(**status: str) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prepops.calibration import calibrate, confusion, reliability, summarize
+from prepops.evaluation.calibration import calibrate, confusion, reliability, summarize
 
 
 def rounds(conf: list[float], outcomes: list[str], company: str = "A") -> pd.DataFrame:
@@ -80,8 +80,8 @@ def test_small_groups_say_insufficient_data() -> None:
 
 
 def test_summary_flags_overconfidence_in_demo(demo_ws) -> None:
-    from prepops.calibration import labelled
-    from prepops.workspace import load
+    from prepops.data.workspace import load
+    from prepops.evaluation.calibration import labelled
 
     frame = labelled(load(demo_ws).tables["rounds"])
     helix = summarize(frame[frame["company"] == "Helix Robotics"], 0.5, 5, 0)

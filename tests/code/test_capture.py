@@ -9,10 +9,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from prepops import capture
-from prepops.cli import app
-from prepops.versioning import versions
-from prepops.workspace import load
+from prepops.cli.app import app
+from prepops.data.workspace import load
+from prepops.features.versioning import versions
+from prepops.training import capture
 
 ANSWER = "So the question is what ships first. The constraint is one quarter. That's my answer."
 
@@ -103,7 +103,7 @@ def test_cli_rehearse_offers_the_routers_mode(demo_ws: Path, tmp_path: Path) -> 
 
 
 def test_light_reads_skip_a_file_that_is_not_a_mapping(demo_ws: Path) -> None:
-    from prepops.lightread import evidence_ids
+    from prepops.data.lightread import evidence_ids
 
     (demo_ws / "evidence" / "broken.yaml").write_text("- a list\n- not a map\n")
     assert "checkout-latency" in evidence_ids(demo_ws)  # no AttributeError on the list

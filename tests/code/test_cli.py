@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from prepops.cli import app
+from prepops.cli.app import app
 from tests.conftest import CANARY, edit
 
 runner = CliRunner()
@@ -75,7 +75,7 @@ def test_score_command_stays_light() -> None:
     import sys
 
     code = (
-        "import sys; from typer.testing import CliRunner; from prepops.cli import app; "
+        "import sys; from typer.testing import CliRunner; from prepops.cli.app import app; "
         "r = CliRunner().invoke(app, ['score', '-', '--duration-s', '10', '--json'], input='So the question is x.'); "
         "assert r.exit_code == 0, r.output; "
         "print(sorted(m for m in ('pandas','pandera','prefect','mlflow','great_expectations','sklearn','scipy') if m in sys.modules))"
@@ -88,7 +88,7 @@ def test_cli_import_stays_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, prepops.cli; print(sorted(m for m in ('pandas','pandera','prefect','mlflow','great_expectations','sklearn') if m in sys.modules))"
+    code = "import sys, prepops.cli.app; print(sorted(m for m in ('pandas','pandera','prefect','mlflow','great_expectations','sklearn') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

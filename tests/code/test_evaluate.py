@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from prepops import evaluate, rehearse
-from prepops.markers import default_phrases
-from prepops.scaffold import create
-from prepops.workspace import load
+from prepops.data.scaffold import create
+from prepops.data.workspace import load
+from prepops.evaluation import headline as evaluate
+from prepops.training import scoring as rehearse
+from prepops.training.markers import default_phrases
 
 
 def stored(ws: Path, tmp: Path) -> dict[str, pd.DataFrame]:

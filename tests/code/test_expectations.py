@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from prepops import expectations
-from prepops.workspace import load
+from prepops.data import expectations
+from prepops.data.workspace import load
 from tests.conftest import edit
 
 TODAY = dt.date(2026, 11, 25)

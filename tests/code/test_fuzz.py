@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from prepops.cli import app
-from prepops.workspace import load
+from prepops.cli.app import app
+from prepops.data.workspace import load
 from tests.conftest import DEMO
 
 FILES = sorted(p.relative_to(DEMO).as_posix() for p in DEMO.rglob("*.yaml"))

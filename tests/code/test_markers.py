@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prepops.contract import MARKERS
-from prepops.markers import default_phrases, extend, like_fillers, order_score, score
+from prepops.data.contract import MARKERS
+from prepops.training.markers import default_phrases, extend, like_fillers, order_score, score
 
 LABELLED = yaml.safe_load((Path(__file__).parents[1] / "data" / "transcripts.yaml").read_text())
 

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from prepops import monitor, rehearse, synth, workspace
-from prepops.markers import default_phrases
+from prepops.data import synth, workspace
+from prepops.monitoring import monitor
+from prepops.training import scoring as rehearse
+from prepops.training.markers import default_phrases
 from tests.conftest import DEMO
 
 KINDS = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from prepops import synth
+from prepops.data import synth
 from tests.code.test_monitor import run
 
 SEEDS = range(30)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from prepops import orchestration
+from prepops.runtime import prefect_server as orchestration
 
 pytestmark = pytest.mark.flow
 

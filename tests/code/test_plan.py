@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from prepops import plan
+from prepops.retraining import plan
 
 COMPANIES = pd.DataFrame(
     [

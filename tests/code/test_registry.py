@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from prepops import registry, tracking
-from prepops import router_train as rt
-from prepops.router import Router
-from prepops.workspace import load
+from prepops.data.workspace import load
+from prepops.model import fitting as rt
+from prepops.model import registry
+from prepops.model.router import Router
+from prepops.training import tracking
 from tests.conftest import DEMO
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prepops import report
+from prepops.report import html as report
 from tests.code.report_inputs import HOSTILE, inputs, rename_company
 
 
@@ -51,7 +51,7 @@ def test_every_figure_states_its_n(hostile_html: str) -> None:
 
 
 def test_an_empty_workspace_renders_and_says_so(tmp_path: Path) -> None:
-    from prepops.scaffold import create
+    from prepops.data.scaffold import create
 
     create(tmp_path / "ws")
     html = report.render(inputs(tmp_path / "ws"))

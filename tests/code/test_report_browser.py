@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from prepops import report
+from prepops.report import html as report
 from tests.code.report_inputs import HOSTILE, inputs, rename_company
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

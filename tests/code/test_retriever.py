@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from prepops import retriever
+from prepops.features import retriever
 
 
 def packet(pid: str, story: str, metric: str, failure: str, modes: list[str], **kw) -> dict:

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from prepops.cli import app
-from prepops.workspace import load
+from prepops.cli.app import app
+from prepops.data.workspace import load
 from tests.conftest import CANARY
 
 ANSWERS = [

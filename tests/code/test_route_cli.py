@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from prepops.cli import app
+from prepops.cli.app import app
 from tests.code.test_router import demo_router
 from tests.conftest import DEMO
 
@@ -86,7 +86,7 @@ def test_route_and_retrieve_stay_light_in_a_cold_process(project: Path) -> None:
     heavy = ("pandas", "pandera", "prefect", "mlflow", "great_expectations", "sklearn", "scipy")
     for command in (["route", Q], ["retrieve", Q]):
         code = (
-            "import sys; from typer.testing import CliRunner; from prepops.cli import app; "
+            "import sys; from typer.testing import CliRunner; from prepops.cli.app import app; "
             f"r = CliRunner().invoke(app, {command!r}); assert r.exit_code == 0, r.output; "
             f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
         )

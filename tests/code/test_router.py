@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from prepops import router
-from prepops import router_train as rt
-from prepops.contract import MODES
-from prepops.workspace import load
+from prepops.data.contract import MODES
+from prepops.data.workspace import load
+from prepops.model import fitting as rt
+from prepops.model import router
 from tests.conftest import DEMO, ROOT, edit
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
@@ -214,7 +214,7 @@ def test_cross_validation_gives_a_prediction_per_question() -> None:
 
 
 def test_a_workspace_without_logged_questions_still_gets_a_router(tmp_path: Path) -> None:
-    from prepops.scaffold import create
+    from prepops.data.scaffold import create
 
     create(tmp_path / "ws")
     tables = load(tmp_path / "ws").tables

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from prepops import diagnosis, scorecard
-from prepops.workspace import load
+from prepops.data.workspace import load
+from prepops.evaluation import diagnosis, scorecard
 
 
 def test_scorecard_on_the_demo(demo_ws) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import jensenshannon
 
-from prepops import stats
+from prepops.monitoring import stats
 
 
 def test_poisson_binomial_matches_enumeration() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from prepops.storage import atomic_write, csv_safe, write_csv, write_new
+from prepops.runtime.storage import atomic_write, csv_safe, write_csv, write_new
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])

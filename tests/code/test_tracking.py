@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from prepops import rehearse, tracking
-from prepops.markers import default_phrases
-from prepops.versioning import versions
-from prepops.workspace import load
+from prepops.data.workspace import load
+from prepops.features.versioning import versions
+from prepops.training import scoring as rehearse
+from prepops.training import tracking
+from prepops.training.markers import default_phrases
 from tests.conftest import CANARY, edit
 
 
@@ -87,7 +88,7 @@ def test_no_sensitive_text_reaches_the_store(demo_ws: Path, store: Path) -> None
     for rel in ("rounds/helix-incident-2026-10-28.yaml", "rounds/quanta-research-2026-10-16.yaml"):
         edit(demo_ws, rel, lambda d: d.update(interviewer=CANARY, notes=f"{CANARY} said no"))
     _log(demo_ws, store)
-    from prepops.evaluate import evaluate, flat, headline
+    from prepops.evaluation.headline import evaluate, flat, headline
 
     tables = load(demo_ws).tables
     result = evaluate(tables, 0.5, 5, 4.0, 0)
@@ -113,7 +114,7 @@ def test_rehearsal_experiment_id_is_read_without_mlflow(demo_ws: Path, store: Pa
 def test_candidates_sharing_a_server_get_their_own_names(monkeypatch) -> None:
     """On a coach's shared tracking server each candidate's runs, model and release gate are
     kept apart by PREPOPS_CANDIDATE; without it the names stay prepops-<kind>."""
-    from prepops import registry
+    from prepops.model import registry
 
     monkeypatch.delenv("PREPOPS_CANDIDATE", raising=False)
     assert tracking.mlflow_name("rehearsals") == "prepops-rehearsals"

@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from prepops.versioning import dir_md5, short, versions
+from prepops.features.versioning import dir_md5, short, versions
 
 
 def test_dir_md5_is_dvcs_manifest_hash(tmp_path: Path) -> None:

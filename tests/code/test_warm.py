@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prepops import warm
+from prepops.runtime import runner as warm
 
 
 def test_fingerprint_follows_source_edits(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_a_server_started_without_runner_is_not_waited_for(tmp_path: Path, monke
     import json
     import os
 
-    from prepops.orchestration import STATE
+    from prepops.runtime.prefect_server import STATE
 
     for var in ("PREPOPS_WARM", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER"):
         monkeypatch.delenv(var, raising=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from prepops.workspace import load
+from prepops.data.workspace import load
 from tests.conftest import CANARY, edit, problem_lines
 
 R = "rounds/helix-incident-2026-10-28.yaml"

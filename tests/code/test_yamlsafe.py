@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from prepops.yamlsafe import read_yaml
+from prepops.data.yamlsafe import read_yaml
 
 BOMB = b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
     f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n".encode()

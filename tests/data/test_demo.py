@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from prepops.contract import MODES, STAGES
-from prepops.workspace import load
+from prepops.data.contract import MODES, STAGES
+from prepops.data.workspace import load
 from tests.conftest import DEMO
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prepops.ingest import TABLES
-from prepops.versioning import dir_md5
+from prepops.data.ingest import TABLES
+from prepops.features.versioning import dir_md5
 from tests.conftest import CANARY
 from tests.repo_copy import git_copy
 

@@ -72,7 +72,7 @@ def test_quarantine_runs_the_rest(prefect_harness, demo_ws: Path, tmp_path: Path
 def test_flows_use_prefect_api_url_when_set(prefect_harness, tmp_path: Path) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    from prepops.orchestration import STATE, prefect_api
+    from prepops.runtime.prefect_server import STATE, prefect_api
 
     harness_url = PREFECT_API_URL.value()
     assert harness_url  # the harness points Prefect at its own server
@@ -93,8 +93,8 @@ def test_rehearse_and_evaluate_flows(
     from pipelines.report import report_flow
     from pipelines.train_router import train_router_flow
     from pipelines.validate import validate_flow
-    from prepops.router import Router
-    from prepops.settings import Settings
+    from prepops.model.router import Router
+    from prepops.runtime.settings import Settings
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -159,8 +159,8 @@ def test_rehearse_and_evaluate_flows(
 def test_plan_date_from_params_reaches_the_flow(monkeypatch) -> None:
     """params.yaml `plan.as_of` is a date; the flow gets it as ISO text."""
     import pipelines.plan as stage
-    from prepops.paths import Paths
-    from prepops.settings import Settings
+    from prepops.runtime.paths import Paths
+    from prepops.runtime.settings import Settings
 
     got = {}
     monkeypatch.setattr(stage, "run", lambda flow, build: got.update(build=build))

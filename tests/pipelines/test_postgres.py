@@ -95,7 +95,7 @@ def postgres():
 def test_mlflow_on_postgres_logs_batched_and_reruns_add_nothing(postgres, tmp_path) -> None:
     from mlflow.tracking import MlflowClient
 
-    from prepops import tracking
+    from prepops.training import tracking
     from tests.code.test_tracking import payloads as demo_payloads
     from tests.conftest import DEMO
 

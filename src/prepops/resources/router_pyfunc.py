@@ -2,6 +2,6 @@
 
 import mlflow
 
-from prepops.router_model import RouterModel
+from prepops.model.pyfunc import RouterModel
 
 mlflow.models.set_model(RouterModel())

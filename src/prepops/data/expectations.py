@@ -1,0 +1,99 @@
+"""Great Expectations suites: distribution-level checks pandera's per-field rules cannot say.
+
+Each expectation runs on a table of the feature store (or a small table derived from it,
+such as evidence packets per expert mode). Results are warnings unless params.yaml lists
+the expectation under `validate.expectations_as_errors`. Data Docs are built into
+reports/data_docs/. Analytics are switched off before Great Expectations is imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from prepops.data.contract import MODES
+
+SITE = "prepops"
+
+
+def derived(
+    tables: dict[str, pd.DataFrame], today: dt.date, pending_after_days: int
+) -> dict[str, pd.DataFrame]:
+    """The frames the suites read: the stored tables plus the columns the checks need."""
+    rounds = tables["rounds"]
+    cutoff = pd.Timestamp(today - dt.timedelta(days=pending_after_days))
+    modes = tables["evidence"].explode("modes")["modes"].value_counts()
+    return {
+        "rounds": rounds.assign(
+            stale_pending=(rounds["outcome"] == "pending") & (rounds["date"] < cutoff)
+        )[["id", "confidence", "outcome", "stale_pending"]],
+        "questions": tables["questions"][["round_id", "mode_wanted"]],
+        "rehearsals": tables["rehearsals"][["id", "transcript"]],
+        "mode_evidence": pd.DataFrame(
+            {"mode": list(MODES), "evidence_packets": [int(modes.get(m, 0)) for m in MODES]}
+        ),
+    }
+
+
+def suites(frames: dict[str, pd.DataFrame]) -> dict[str, list]:
+    import great_expectations.expectations as gxe
+
+    rounds = [gxe.ExpectColumnValuesToBeInSet(column="stale_pending", value_set=[False])]
+    if len(frames["rounds"]) >= 3:  # with fewer rounds a constant confidence says nothing yet
+        rounds.append(gxe.ExpectColumnUniqueValueCountToBeBetween(column="confidence", min_value=2))
+    return {
+        "rounds": rounds,
+        "questions": [gxe.ExpectColumnValuesToNotBeNull(column="mode_wanted", mostly=0.5)],
+        "rehearsals": [gxe.ExpectColumnValueLengthsToBeBetween(column="transcript", min_value=1)],
+        "mode_evidence": [
+            gxe.ExpectColumnValuesToBeBetween(column="evidence_packets", min_value=1)
+        ],
+    }
+
+
+def run(frames: dict[str, pd.DataFrame], docs_dir: Path, as_errors: list[str]) -> list[dict]:
+    """Validate every frame against its suite, build Data Docs, return one row per check."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.enable_analytics(False)
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    ctx.add_data_docs_site(
+        SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    source = ctx.data_sources.add_pandas("prepops")
+    rows = []
+    for name, expectations in suites(frames).items():
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+        suite = ctx.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+        definition = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        result = definition.run(batch_parameters={"dataframe": frames[name]})
+        for r in result.results:
+            kind = r.expectation_config.type
+            rows.append(
+                {
+                    "suite": name,
+                    "expectation": kind,
+                    "column": r.expectation_config.kwargs.get("column"),
+                    "success": bool(r.success),
+                    "severity": "error" if kind in as_errors else "warning",
+                    "observed": r.result.get("observed_value", r.result.get("unexpected_count")),
+                }
+            )
+    ctx.build_data_docs(site_names=[SITE])
+    return rows

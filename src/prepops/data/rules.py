@@ -1,0 +1,122 @@
+"""pandera failure cases -> `Problem`s in the contract's words.
+
+pandera names each failed check (`isin`, `greater_than_or_equal_to`, our registered
+`matches`, ...); this module turns the name and the check's statistics into a rule a
+person can act on, and suggests the closest enum value for typos.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+import pandas as pd
+
+from prepops.data.contract import SLUG, TAG
+from prepops.data.problems import Problem, show
+
+_DTYPES = {
+    "Int64": "must be an integer",
+    "float64": "must be a number",
+    "boolean": "must be true or false",
+}
+_PATTERNS = {
+    SLUG.pattern: "must be a slug: 3-80 lowercase letters, digits or dashes, no leading dash",
+    TAG.pattern: "must be lowercase kebab-case, e.g. too-long",
+}
+_EACH = {
+    SLUG.pattern: "each item must be an evidence id (a slug)",
+    TAG.pattern: "each tag must be lowercase kebab-case, e.g. too-long",
+}
+
+
+def _closest(value: Any, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _first_bad(value: Any, test) -> Any:
+    if isinstance(value, list):
+        return next((x for x in value if not test(x)), value)
+    return value
+
+
+def rule_for(name: str, stats: dict[str, Any], value: Any, table: str) -> tuple[str, Any]:
+    """(rule text, the value to show) for one failed check."""
+    if name == "not_nullable":
+        return "required field is missing", None
+    if name in {"coerce_dtype", "dtype"}:
+        dtype = stats.get("dtype", "")
+        return _DTYPES.get(dtype, "must be text" if "str" in dtype else f"must be {dtype}"), value
+    if name == "field_uniqueness":
+        return f"must be unique across {table}", value
+    if name == "isin":
+        allowed = tuple(stats["allowed_values"])
+        return f"must be one of: {', '.join(allowed)}{_closest(value, allowed)}", value
+    if name == "each_in":
+        allowed = tuple(stats["allowed"])
+        bad = _first_bad(value, lambda x: x in allowed)
+        return f"each item must be one of: {', '.join(allowed)}{_closest(bad, allowed)}", bad
+    if name in {"greater_than_or_equal_to", "less_than_or_equal_to", "greater_than"}:
+        op = {"greater_than_or_equal_to": ">=", "less_than_or_equal_to": "<=", "greater_than": ">"}
+        bound = next(iter(stats.values()))
+        return f"must be {op[name]} {bound:g}", value
+    if name == "str_length":
+        return f"must be at most {stats.get('max_value')} characters", value
+    if name == "matches":
+        return _PATTERNS.get(stats["pattern"], f"must match {stats['pattern']}"), value
+    if name == "each_matches":
+        bad = _first_bad(value, lambda x: isinstance(x, str) and re.fullmatch(stats["pattern"], x))
+        return _EACH.get(stats["pattern"], "each item must be non-empty text"), bad
+    if name == "iso_date":
+        return "must be a real date written YYYY-MM-DD", value
+    if name == "not_future":
+        return "must not be in the future", value
+    if name == "non_empty":
+        kind = stats["kind"]
+        text = {"list": "must be a non-empty list", "texts": "each item must be non-empty text"}
+        return text.get(kind, "must not be empty"), value
+    if name == "word_limit":
+        words = len(str(value).split())
+        return (
+            f"must be at most {stats['max_words']} words (about one minute spoken)",
+            f"{words} words",
+        )
+    return name, value
+
+
+def _stats(schema, column: str, check_name: str) -> dict[str, Any]:
+    col = schema.columns.get(column)
+    for check in getattr(col, "checks", []) or []:
+        if check.name == check_name:
+            return dict(check.statistics or {})
+    if check_name in {"coerce_dtype", "dtype"} and col is not None:
+        return {"dtype": str(col.dtype)}
+    return {}
+
+
+def field_path(row: pd.Series, column: str) -> str:
+    if "f_index" in row.index:
+        return f"questions[{row['q_index']}].follow_ups[{row['f_index']}].{column}"
+    if "q_index" in row.index:
+        return f"questions[{row['q_index']}].{column}"
+    return column
+
+
+def problems_from(failures: pd.DataFrame, frame: pd.DataFrame, schema, table: str) -> list[Problem]:
+    """Translate pandera's lazy failure-case table into problems, one per cell."""
+    found: list[Problem] = []
+    for case in failures.itertuples(index=False):
+        column = case.column
+        if case.index is None or pd.isna(case.index) or column not in frame.columns:
+            continue
+        row = frame.loc[case.index]
+        name = str(case.check).split("(", 1)[0]
+        value = row[column]  # the original cell, not pandera's stringified copy
+        rule, got = rule_for(name, _stats(schema, column, name), value, table)
+        shown = None if got is None else got if name == "word_limit" else show(got, column)
+        found.append(Problem(str(row["file"]), field_path(row, column), rule, shown))
+    return found

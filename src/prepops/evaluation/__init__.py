@@ -1,0 +1,1 @@
+"""Evaluation: the scorecard, calibration of own confidence and the diagnosis of misses."""

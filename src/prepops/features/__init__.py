@@ -1,0 +1,1 @@
+"""Features: the evidence store (stories, metrics, failure modes), its versions and retrieval."""

@@ -1,0 +1,1 @@
+"""Model: the router (expert gate), its fitting, its MLflow form and the release gate."""

@@ -1,0 +1,271 @@
+"""Fitting the router (scikit-learn): labels, training documents, cross-validation, export.
+
+Labels come from the workspace's own logged questions: `mode_wanted` where the candidate
+judged it afterwards, else `mode_used` when the answer went well (not rescued and no
+corrective follow-up). The classifier also reads the cue phrases (built-in and the user's
+expert cards) and the cards' keywords as short labelled documents, so a workspace with
+few logged questions still gets a usable model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from prepops.data.contract import MODES
+from prepops.model import router
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a router is fitted and blended (params.yaml `router`)."""
+
+    C: float = 4.0
+    question_weight: float = 3.0  # a logged question counts this many cue phrases
+    card_cue_weight: float = 1.5
+    weights: tuple[tuple[str, float], ...] = tuple(router.DEFAULT_WEIGHTS.items())
+    secondary_min: float = 0.15
+    use_classifier: bool = True
+    use_builtin_cues: bool = True
+    use_seed_questions: bool = True
+
+
+def _listed(value) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [str(v) for v in value if isinstance(v, str)]
+
+
+def labelled_questions(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Questions with a mode label: text, label, label_source, mode_used, company, round_id."""
+    q = tables["questions"]
+    columns = ["text", "label", "label_source", "mode_used", "company", "round_id"]
+    if q.empty:
+        return pd.DataFrame(columns=columns)
+    f = tables["follow_ups"]
+    fixes = f[f["kind"] == "corrective"]
+    corrected = {(r, int(i)) for r, i in zip(fixes["round_id"], fixes["q_index"], strict=True)}
+    rows = []
+    companies = tables["rounds"].set_index("id")["company"].to_dict()
+    for r in q.itertuples(index=False):
+        wanted = r.mode_wanted if isinstance(r.mode_wanted, str) else None
+        rescued = pd.notna(r.rescued) and bool(r.rescued)
+        went_well = not rescued and (r.round_id, int(r.q_index)) not in corrected
+        label, source = (wanted, "mode_wanted") if wanted else (None, None)
+        if label is None and went_well:
+            label, source = r.mode_used, "mode_used (went well)"
+        if label is None:
+            continue
+        rows.append(
+            {
+                "text": r.text,
+                "label": label,
+                "label_source": source,
+                "mode_used": r.mode_used,
+                "company": companies.get(r.round_id),
+                "round_id": r.round_id,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def card_cues(tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    experts = tables["experts"]
+    return {row.mode: _listed(row.cues) for row in experts.itertuples(index=False)}
+
+
+def card_keywords(tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    experts = tables["experts"]
+    return {row.mode: _listed(row.keywords) for row in experts.itertuples(index=False)}
+
+
+def company_modes(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str | None, str | None]]:
+    cards = tables["companies"]
+    return {
+        row.company: (
+            row.primary_mode,
+            row.secondary_mode if isinstance(row.secondary_mode, str) else None,
+        )
+        for row in cards.itertuples(index=False)
+    }
+
+
+def seed_questions() -> dict[str, list[str]]:
+    text = resources.files("prepops").joinpath("resources/seed_questions.yaml").read_text("utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _documents(
+    questions: pd.DataFrame, cues: list[router.Cue], keywords: dict[str, list[str]], recipe: Recipe
+) -> tuple[list[str], list[str], list[float]]:
+    texts, labels, weights = [], [], []
+    if recipe.use_seed_questions:
+        for mode, seeds in seed_questions().items():
+            texts += seeds
+            labels += [mode] * len(seeds)
+            weights += [1.0] * len(seeds)
+    for cue in cues:
+        texts.append(cue.phrase.replace("*", ""))
+        labels.append(cue.mode)
+        weights.append(cue.weight / 2)
+    for mode, words in keywords.items():
+        for word in words:
+            texts.append(word)
+            labels.append(mode)
+            weights.append(0.5)
+    texts += list(questions["text"])
+    labels += list(questions["label"])
+    weights += [recipe.question_weight] * len(questions)
+    return texts, labels, weights
+
+
+def fit_classifier(
+    texts: list[str], labels: list[str], weights: list[float], C: float
+) -> tuple[TfidfVectorizer, LogisticRegression]:
+    vec = TfidfVectorizer(analyzer=router.features, sublinear_tf=True)
+    x = vec.fit_transform(texts)
+    # the same convex objective as lbfgs; newton-cg solves it here in 6 steps, 15x faster
+    model = LogisticRegression(C=C, solver="newton-cg", max_iter=500)
+    model.fit(x, labels, sample_weight=weights)
+    return vec, model
+
+
+def export(vec: TfidfVectorizer, model: LogisticRegression) -> tuple[dict, list[float]]:
+    """The fitted numbers as plain data: per feature its idf and one coefficient per mode."""
+    n_features = len(vec.vocabulary_)
+    coef = np.zeros((len(MODES), n_features))
+    bias = np.full(len(MODES), -30.0)  # a mode with no training text is never predicted
+    rows, biases = model.coef_, model.intercept_
+    if len(model.classes_) == 2:  # sklearn keeps one row; as a softmax it is +-half of it
+        rows = np.vstack([-rows[0] / 2, rows[0] / 2])
+        biases = np.array([-biases[0] / 2, biases[0] / 2])
+    for mode, row, b in zip(model.classes_, rows, biases, strict=True):
+        coef[MODES.index(mode)] = row
+        bias[MODES.index(mode)] = b
+    # one row per feature: [idf, coefficient per mode]; rounded in numpy (per value in Python
+    # it took 0.1 s per fit, 6 fits per train_router)
+    table = np.round(np.column_stack([vec.idf_, coef.T]), 6).tolist()
+    terms = {feat: table[j] for feat, j in vec.vocabulary_.items()}
+    return terms, np.round(bias, 6).tolist()
+
+
+def fit(
+    questions: pd.DataFrame,
+    cards: dict[str, list[str]],
+    keywords: dict[str, list[str]],
+    recipe: Recipe,
+    meta: dict | None = None,
+) -> router.Router:
+    cues = (router.builtin_cues() if recipe.use_builtin_cues else []) + router.card_cues(
+        cards, recipe.card_cue_weight
+    )
+    terms: dict[str, list[float]] = {}
+    intercept = [0.0] * len(MODES)
+    texts, labels, weights = _documents(questions, cues, keywords, recipe)
+    if recipe.use_classifier and len(set(labels)) >= 2:
+        terms, intercept = export(*fit_classifier(texts, labels, weights, recipe.C))
+    return router.Router(
+        terms=terms,
+        intercept=intercept,
+        sublinear_tf=True,
+        cues=cues,
+        weights=dict(recipe.weights),
+        prior_masses=dict(router.DEFAULT_PRIOR),
+        secondary_min=recipe.secondary_min,
+        meta={"kind": "fitted" if terms else "rules-only", **(meta or {})},
+    )
+
+
+def predict(model: router.Router, questions: pd.DataFrame, companies: dict) -> list[str]:
+    out = []
+    for text, company in zip(questions["text"], questions["company"], strict=True):
+        primary, secondary = companies.get(company, (None, None))
+        out.append(model.route(text, primary, secondary)["mode"])
+    return out
+
+
+def cross_validate(
+    questions: pd.DataFrame,
+    cards: dict[str, list[str]],
+    keywords: dict[str, list[str]],
+    companies: dict,
+    recipe: Recipe,
+    folds: int,
+    seed: int,
+) -> pd.Series:
+    """Held-out prediction for every labelled question (k-fold; stratified when possible)."""
+    n = len(questions)
+    preds = pd.Series([None] * n, index=questions.index, dtype=object)
+    if n < 2:
+        return preds
+    smallest = questions["label"].value_counts().min()
+    k = max(2, min(folds, n))
+    splitter = (
+        StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        if smallest >= k
+        else KFold(n_splits=k, shuffle=True, random_state=seed)
+    )
+    for train_idx, test_idx in splitter.split(questions, questions["label"]):
+        model = fit(questions.iloc[train_idx], cards, keywords, recipe)
+        held = questions.iloc[test_idx]
+        preds.iloc[test_idx] = predict(model, held, companies)
+    return preds
+
+
+def in_gate_set(text: str, fraction: float) -> bool:
+    """A stable split by question text: a question is in the gate set forever or never, so no
+    model version is ever trained on the questions it is gated on."""
+    digest = hashlib.blake2b(text.strip().lower().encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % 1000 < fraction * 1000
+
+
+def accuracy(truth, predicted) -> dict:
+    """Top-1 accuracy with its n and a Wilson 95% interval."""
+    from prepops.evaluation.calibration import wilson
+
+    pairs = [(t, p) for t, p in zip(truth, predicted, strict=True) if p is not None]
+    n = len(pairs)
+    right = sum(t == p for t, p in pairs)
+    return {
+        "n": n,
+        "correct": right,
+        "accuracy": round(right / n, 4) if n else None,
+        "ci95": wilson(right, n),
+    }
+
+
+def misrouting(questions: pd.DataFrame, heldout: pd.Series) -> dict:
+    """Questions answered in the wrong mode (mode_used != mode_wanted): which pairs, and
+    whether the router (held-out prediction, never fitted on the question) gets them right."""
+    judged = questions[questions["label_source"] == "mode_wanted"]
+    wrong = judged[judged["mode_used"] != judged["label"]]
+    pairs: dict[str, dict] = {}
+    for idx, row in wrong.iterrows():
+        pair = pairs.setdefault(f"{row['mode_used']}->{row['label']}", {"n": 0, "router_right": 0})
+        pair["n"] += 1
+        pair["router_right"] += int(heldout.get(idx) == row["label"])
+    from prepops.evaluation.calibration import wilson
+
+    n, k = len(judged), len(wrong)
+    return {
+        "n_judged": n,
+        "misrouted": k,
+        "rate": round(k / n, 4) if n else None,
+        "rate_ci95": wilson(k, n),
+        "pairs": dict(sorted(pairs.items(), key=lambda kv: -kv[1]["n"])),
+        "router_right": accuracy(list(wrong["label"]), [heldout.get(i) for i in wrong.index]),
+    }
+
+
+def split_gate(questions: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training questions, gate questions), by the stable text hash."""
+    mask = np.array([in_gate_set(t, fraction) for t in questions["text"]], dtype=bool)
+    return questions.loc[~mask], questions.loc[mask]

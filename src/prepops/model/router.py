@@ -1,0 +1,249 @@
+"""The router: which expert mode a question wants. Light on purpose (no sklearn, no pandas).
+
+A routing decision combines three signals as a log-linear blend, then a softmax:
+  - cue rules: phrases from the built-in families (resources/cues.yaml) and the workspace's
+    expert cards (the user's own `cues`), summed per mode;
+  - a text classifier fitted by the train_router stage (router_train.py) and exported as
+    plain numbers: per feature its idf and one coefficient per mode. `features()` below is
+    the analyzer the fit used, so scoring here reproduces sklearn's predict_proba exactly;
+  - the company card's prior: its primary_mode, then its secondary_mode.
+`prepops route` loads the exported champion from a local JSON file; a cold process pays for
+PyYAML and this module only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from prepops.data.contract import MODES
+
+FORMAT = "prepops-router/1"
+_TOKEN = re.compile(r"[a-z0-9]+(?:[/'’-][a-z0-9]+)*")
+_WORD = r"[a-z0-9/'-]"
+CHAR_NGRAMS = (3, 5)
+DEFAULT_WEIGHTS = {"classifier": 1.0, "cues": 1.0, "prior": 1.0}
+DEFAULT_PRIOR = {"primary": 0.4, "secondary": 0.25}
+
+
+def tokens(text: str) -> list[str]:
+    return [t.replace("’", "'") for t in _TOKEN.findall(text.lower())]
+
+
+def features(text: str) -> list[str]:
+    """Word unigrams and bigrams plus character 3-5-grams inside word boundaries.
+
+    Character n-grams let "slower", "slowdown" and "slow" share evidence without a stemmer.
+    """
+    toks = tokens(text)
+    out = [f"w:{t}" for t in toks]
+    out += [f"b:{a} {b}" for a, b in itertools.pairwise(toks)]
+    lo, hi = CHAR_NGRAMS
+    for tok in toks:
+        padded = f" {tok} "
+        for n in range(lo, hi + 1):
+            out += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+    return out
+
+
+@dataclass(frozen=True)
+class Cue:
+    phrase: str
+    mode: str
+    weight: float
+    source: str  # "card" (the workspace's expert card) or "builtin"
+    pattern: re.Pattern[str] = field(compare=False, repr=False)
+
+    @classmethod
+    def make(cls, phrase: str, mode: str, weight: float, source: str) -> Cue:
+        parts = []
+        for tok in phrase.lower().split():
+            if tok == "*":
+                parts.append(f"{_WORD}+")
+                continue
+            stem = tok.rstrip("*")
+            body = " ".join(re.escape(t) for t in tokens(stem)) or re.escape(stem)
+            parts.append(body + (f"{_WORD}*" if tok.endswith("*") else ""))
+        return cls(phrase, mode, weight, source, re.compile(rf"(?<!\S){' '.join(parts)}(?!\S)"))
+
+
+def builtin_cues() -> list[Cue]:
+    import yaml  # our own packaged resource; safe_load all the same
+
+    text = resources.files("prepops").joinpath("resources/cues.yaml").read_text("utf-8")
+    families = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    weights = {"strong": 2.0, "weak": 1.0}
+    return [
+        Cue.make(phrase, mode, weights[strength], "builtin")
+        for mode in MODES
+        for strength, phrases in families.get(mode, {}).items()
+        for phrase in phrases
+    ]
+
+
+def card_cues(cards: dict[str, list[str]], weight: float) -> list[Cue]:
+    """The workspace's own cues, {mode: [phrase, ...]}, as written in its expert cards."""
+    return [
+        Cue.make(p, mode, weight, "card")
+        for mode, phrases in cards.items()
+        for p in phrases
+        if p.strip()
+    ]
+
+
+def fired(question: str, cues: list[Cue]) -> list[Cue]:
+    """Cues found in the question; one phrase counts once per mode (at its highest weight)."""
+    text = " ".join(tokens(question))
+    best: dict[tuple[str, str], Cue] = {}
+    for cue in cues:
+        key = (cue.phrase.rstrip("*").lower(), cue.mode)
+        if cue.pattern.search(text) and (key not in best or cue.weight > best[key].weight):
+            best[key] = cue
+    return list(best.values())
+
+
+def cue_scores(hits: list[Cue]) -> dict[str, float]:
+    scores = dict.fromkeys(MODES, 0.0)
+    for cue in hits:
+        scores[cue.mode] += cue.weight
+    return scores
+
+
+def prior(primary: str | None, secondary: str | None, masses: dict[str, float]) -> dict[str, float]:
+    """A company card's prior over modes; uniform without a card."""
+    if primary not in MODES:
+        return dict.fromkeys(MODES, 1 / len(MODES))
+    probs = {primary: masses["primary"]}
+    if secondary in MODES and secondary != primary:
+        probs[secondary] = masses["secondary"]
+    rest = [m for m in MODES if m not in probs]
+    left = 1.0 - sum(probs.values())
+    probs.update(dict.fromkeys(rest, left / len(rest)))
+    return {m: probs[m] for m in MODES}
+
+
+def softmax(logits: dict[str, float]) -> dict[str, float]:
+    top = max(logits.values())
+    exps = {m: math.exp(v - top) for m, v in logits.items()}
+    total = sum(exps.values())
+    return {m: v / total for m, v in exps.items()}
+
+
+@dataclass(frozen=True)
+class Router:
+    """An exported router: classifier numbers, cue list and blend weights (one JSON file)."""
+
+    terms: dict[str, list[float]]  # feature -> [idf, coef per mode...]
+    intercept: list[float]
+    sublinear_tf: bool
+    cues: list[Cue]
+    weights: dict[str, float]
+    prior_masses: dict[str, float]
+    secondary_min: float
+    meta: dict[str, Any]
+
+    # -- the classifier, as sklearn computes it: tf-idf, l2 norm, multinomial logistic --
+    def classifier_proba(self, question: str) -> dict[str, float] | None:
+        if not self.terms:
+            return None
+        counts = Counter(f for f in features(question) if f in self.terms)
+        weighted = {}
+        for feat, tf in counts.items():
+            value = 1.0 + math.log(tf) if self.sublinear_tf else float(tf)
+            weighted[feat] = value * self.terms[feat][0]
+        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+        logits = {}
+        for i, mode in enumerate(MODES):
+            dot = sum(v * self.terms[f][1 + i] for f, v in weighted.items())
+            logits[mode] = self.intercept[i] + dot / norm
+        return softmax(logits)
+
+    def route(
+        self, question: str, primary: str | None = None, secondary: str | None = None
+    ) -> dict[str, Any]:
+        hits = fired(question, self.cues)
+        cues = cue_scores(hits)
+        company = prior(primary, secondary, self.prior_masses)
+        learned = self.classifier_proba(question)
+        w = self.weights
+        logits = {
+            m: w["cues"] * cues[m]
+            + w["prior"] * math.log(company[m])
+            + (w["classifier"] * math.log(max(learned[m], 1e-9)) if learned else 0.0)
+            for m in MODES
+        }
+        scores = softmax(logits)
+        ranked = sorted(MODES, key=lambda m: (-scores[m], MODES.index(m)))
+        second = ranked[1] if scores[ranked[1]] >= self.secondary_min else None
+        return {
+            "mode": ranked[0],
+            "secondary": second,
+            "confidence": round(scores[ranked[0]], 3),
+            "scores": {m: round(scores[m], 3) for m in MODES},
+            "cues": [{"phrase": c.phrase, "mode": c.mode, "source": c.source} for c in hits],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "modes": list(MODES),
+            "features": {"char_ngrams": list(CHAR_NGRAMS)},
+            "sublinear_tf": self.sublinear_tf,
+            "intercept": self.intercept,
+            "terms": self.terms,
+            "cues": [
+                {"phrase": c.phrase, "mode": c.mode, "weight": c.weight, "source": c.source}
+                for c in self.cues
+            ],
+            "weights": self.weights,
+            "prior": self.prior_masses,
+            "secondary_min": self.secondary_min,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Router:
+        if doc.get("format") != FORMAT or doc.get("modes") != list(MODES):
+            raise ValueError(f"not a {FORMAT} model for modes {', '.join(MODES)}")
+        if tuple(doc["features"]["char_ngrams"]) != CHAR_NGRAMS:
+            raise ValueError("model was fitted with other features; retrain (dvc repro)")
+        return cls(
+            terms=doc["terms"],
+            intercept=doc["intercept"],
+            sublinear_tf=doc["sublinear_tf"],
+            cues=[Cue.make(c["phrase"], c["mode"], c["weight"], c["source"]) for c in doc["cues"]],
+            weights=doc["weights"],
+            prior_masses=doc["prior"],
+            secondary_min=doc["secondary_min"],
+            meta=doc.get("meta", {}),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Router:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def rules_only(
+    cards: dict[str, list[str]],
+    card_weight: float = 1.5,
+    weights: dict[str, float] | None = None,
+    secondary_min: float = 0.15,
+) -> Router:
+    """A router without a fitted classifier: cue rules and company prior only."""
+    return Router(
+        terms={},
+        intercept=[0.0] * len(MODES),
+        sublinear_tf=True,
+        cues=builtin_cues() + card_cues(cards, card_weight),
+        weights=dict(weights or DEFAULT_WEIGHTS),
+        prior_masses=dict(DEFAULT_PRIOR),
+        secondary_min=secondary_min,
+        meta={"kind": "rules-only"},
+    )

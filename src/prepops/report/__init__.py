@@ -1,0 +1,1 @@
+"""Report: the one-page HTML report and its figures."""

@@ -1,0 +1,1 @@
+"""Retraining: the dated plan of smallest patches and next week's hours (bandit)."""

@@ -1,0 +1,1 @@
+"""Runtime: settings, paths, atomic storage, the Prefect server and the stage runner."""

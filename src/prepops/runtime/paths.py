@@ -1,0 +1,56 @@
+"""Project paths, anchored at the project root (the folder holding dvc.yaml and params.yaml)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Nearest ancestor of `start` (default: cwd) with params.yaml; else the source checkout.
+
+    PREPOPS_ROOT overrides both, for running the CLI from anywhere.
+    """
+    if env := os.environ.get("PREPOPS_ROOT"):
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params.yaml").is_file() and (folder / "dvc.yaml").is_file():
+            return folder
+    return Path(__file__).resolve().parents[3]
+
+
+class Paths:
+    """Every location the pipeline reads or writes, relative to one root."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or find_root()
+        self.params = self.root / "params.yaml"
+        self.reports = self.root / "reports"
+        self.processed = self.reports / "tables"  # the feature store; outside any workspace
+        self.metrics = self.reports / "metrics.json"
+        self.validation = self.reports / "validation.json"
+        self.rehearsal_scores = self.reports / "rehearsals.json"
+        self.scorecard = self.reports / "scorecard.json"
+        self.calibration = self.reports / "calibration.json"
+        self.diagnosis = self.reports / "diagnosis.json"
+        self.router = self.reports / "router"  # train_router: candidate, champion, report
+        self.champion = self.router / "champion.json"  # what `prepops route` loads
+        self.findings = self.reports / "findings.json"
+        self.plan_json = self.reports / "plan.json"
+        self.plan_md = self.reports / "plan.md"
+        self.allocation = self.reports / "allocation.json"
+        self.report = self.reports / "index.html"
+        self.plots = self.reports / "plots"
+        self.data_docs = self.reports / "data_docs"
+        self.manifest = self.processed / "manifest.json"
+        # the version ids alone: a stage that needs them, not the row counts, depends on this
+        self.versions = self.processed / "versions.json"
+        self.prefect_home = self.root / ".prefect"
+
+    def table(self, name: str) -> Path:
+        return self.processed / f"{name}.parquet"
+
+    def workspace(self, value: str | os.PathLike[str]) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.root / path

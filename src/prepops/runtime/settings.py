@@ -1,0 +1,117 @@
+"""Typed, frozen settings read from params.yaml (unknown keys are errors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from prepops.data.contract import MARKERS
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Limits(_Frozen):
+    max_file_bytes: int = Field(1_000_000, gt=0)
+
+
+class Validate(_Frozen):
+    on_error: Literal["fail", "quarantine"] = "fail"
+    pending_after_days: int = Field(21, ge=1)
+    # Great Expectations checks that fail the stage instead of warning, by expectation type
+    expectations_as_errors: list[str] = []
+
+
+class PhraseLists(_Frozen):
+    fillers: list[str] = []
+    units: list[str] = []
+    currency: list[str] = []
+    markers: dict[str, list[str]] = {}
+
+    @field_validator("markers")
+    @classmethod
+    def _known_markers(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(MARKERS))
+        if unknown:
+            raise ValueError(f"unknown marker(s) {unknown}; markers are {', '.join(MARKERS)}")
+        return value
+
+
+class Score(_Frozen):
+    phrases: PhraseLists = PhraseLists()  # added to the defaults in resources/phrases.yaml
+
+
+class Evaluate(_Frozen):
+    confidence_threshold: float = Field(0.5, ge=0, le=1)  # "high" confidence from here up
+    min_n: int = Field(5, ge=2)  # below this a figure says "insufficient data"
+    strong_rubric: float = Field(4.0, ge=1, le=5)  # mean rubric of a "strong" round
+    seed: int = 0  # bootstrap intervals
+
+
+class RouterWeights(_Frozen):
+    classifier: float = Field(1.0, ge=0)  # the learned text classifier (log-probability)
+    cues: float = Field(1.0, ge=0)  # cue phrases that fired (summed weights)
+    prior: float = Field(1.0, ge=0)  # the company card's primary/secondary mode
+
+
+class Router(_Frozen):
+    C: float = Field(4.0, gt=0)  # inverse regularization of the logistic regression
+    question_weight: float = Field(3.0, gt=0)  # a logged question counts this many cue phrases
+    card_cue_weight: float = Field(1.5, ge=0)  # your cards' cues; built-in: 2 strong, 1 weak
+    weights: RouterWeights = RouterWeights()
+    secondary_min: float = Field(0.15, ge=0, le=1)  # name a secondary mode from this score up
+    cv_folds: int = Field(5, ge=2)
+    gate_fraction: float = Field(0.3, gt=0, lt=1)  # questions held out for the release gate
+    seed: int = 0
+
+
+class Monitor(_Frozen):
+    min_n: int = Field(5, ge=2)  # below this a check is not run: insufficient_data
+    alpha: float = Field(0.05, gt=0, lt=1)  # medium: Holm-adjusted within a kind of check
+    alpha_high: float = Field(0.01, gt=0, lt=1)  # high: Holm over all tests, large effect
+    consensus_companies: int = Field(3, ge=2)  # a feedback tag heard at this many companies
+    misroute_ok: float = Field(0.10, ge=0, lt=1)  # tolerated share of misrouted questions
+    strong_reject_ok: float = Field(0.25, ge=0, lt=1)  # tolerated rejections of strong rounds
+    seed: int = 0
+
+
+class Plan(_Frozen):
+    hours: float = Field(10.0, ge=0)  # next week's preparation budget
+    seed: int = 0  # Thompson sampling draws
+    as_of: dt.date | None = None  # plan date, YYYY-MM-DD; default: the day the stage runs
+
+
+class Settings(_Frozen):
+    workspace: str = "data"
+    limits: Limits = Limits()
+    validate_: Validate = Field(Validate(), alias="validate")
+    score: Score = Score()
+    evaluate: Evaluate = Evaluate()
+    router: Router = Router()
+    monitor: Monitor = Monitor()
+    plan: Plan = Plan()
+
+
+class SettingsError(ValueError):
+    """params.yaml is unreadable or breaks a rule; the message names the key."""
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.is_file():
+        return Settings()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        return Settings.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path.name}: (file): malformed YAML: {exc}") from None
+    except ValidationError as exc:
+        lines = [
+            f"{path.name}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("\n".join(lines)) from None

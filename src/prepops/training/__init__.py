@@ -1,0 +1,1 @@
+"""Training: rehearsals captured, scored on the special tokens and tracked in MLflow."""
