@@ -96,7 +96,7 @@ def test_mlflow_on_postgres_logs_batched_and_reruns_add_nothing(postgres, tmp_pa
     from mlflow.tracking import MlflowClient
 
     from prepops.training import tracking
-    from tests.code.test_tracking import payloads as demo_payloads
+    from tests.code.training.test_tracking import payloads as demo_payloads
     from tests.conftest import DEMO
 
     uri = f"postgresql+psycopg://{postgres}/mlflow"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from prepops.report import html as report
-from tests.code.report_inputs import HOSTILE, inputs, rename_company
+from tests.code.report.report_inputs import HOSTILE, inputs, rename_company
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

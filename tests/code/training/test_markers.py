@@ -10,7 +10,7 @@ import yaml
 from prepops.data.contract import MARKERS
 from prepops.training.markers import default_phrases, extend, like_fillers, order_score, score
 
-LABELLED = yaml.safe_load((Path(__file__).parents[1] / "data" / "transcripts.yaml").read_text())
+LABELLED = yaml.safe_load((Path(__file__).parents[2] / "data" / "transcripts.yaml").read_text())
 
 
 def test_labelled_set_is_large_and_varied() -> None:

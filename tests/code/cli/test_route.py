@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from prepops.cli.app import app
-from tests.code.test_router import demo_router
+from tests.code.model.test_router import demo_router
 from tests.conftest import DEMO
 
 runner = CliRunner()

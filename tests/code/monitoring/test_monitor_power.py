@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from prepops.data import synth
-from tests.code.test_monitor import run
+from tests.code.monitoring.test_monitor import run
 
 SEEDS = range(30)
 PLANTS = {
