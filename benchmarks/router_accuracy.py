@@ -24,6 +24,7 @@ import yaml
 from prepops.data.workspace import load
 from prepops.evaluation.calibration import wilson
 from prepops.model import fitting as rt
+from prepops.runtime.settings import Router as RouterSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,10 +35,12 @@ def accuracy() -> dict:
     cards, keywords = rt.card_cues(tables), rt.card_keywords(tables)
     items = yaml.safe_load((ROOT / "tests" / "data" / "questions.yaml").read_text())
     variants = {
-        "full blend": rt.Recipe(),
-        "no classifier (cues + prior)": rt.Recipe(use_classifier=False),
-        "no built-in cues or seeds": rt.Recipe(use_builtin_cues=False, use_seed_questions=False),
-        "cards only (no built-ins)": rt.Recipe(
+        "full blend": RouterSettings(),
+        "no classifier (cues + prior)": RouterSettings(use_classifier=False),
+        "no built-in cues or seeds": RouterSettings(
+            use_builtin_cues=False, use_seed_questions=False
+        ),
+        "cards only (no built-ins)": RouterSettings(
             use_classifier=False, use_builtin_cues=False, use_seed_questions=False
         ),
     }
@@ -78,7 +81,7 @@ def cold_route(runs: int) -> dict:
             rt.labelled_questions(tables),
             rt.card_cues(tables),
             rt.card_keywords(tables),
-            rt.Recipe(),
+            RouterSettings(),
         )
         champion.write_text(json.dumps(model.to_dict()))
         exe = Path(sys.executable).with_name("prepops")

@@ -75,12 +75,13 @@ evaluate.evaluate(tables, 0.5, 5, 4.0, 0)
 import json, sys
 from pathlib import Path
 from prepops.data import ingest
-from prepops.monitoring import monitor
+from prepops.monitoring.monitor import monitor
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Monitor
 paths = Paths(Path(sys.argv[1]))
 tables, _ = ingest.read_tables(paths, ("rounds", "questions", "follow_ups", "companies"))
 records = json.loads(paths.rehearsal_scores.read_text())["rehearsals"]
-monitor.monitor(tables, records, monitor.MonitorSettings())
+monitor(tables, records, Monitor(), 4.0)
 """,
 }
 

@@ -12,8 +12,10 @@ from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
 from prepops.data import ingest
-from prepops.monitoring import monitor
+from prepops.monitoring.monitor import monitor
+from prepops.monitoring.shift import drift_table
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Monitor
 from prepops.runtime.storage import write_csv, write_json
 
 TABLES = ("rounds", "questions", "follow_ups", "companies")
@@ -21,37 +23,32 @@ TABLES = ("rounds", "questions", "follow_ups", "companies")
 
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """The workspace tables the checks use and the scored rehearsals."""
     tables, _ = ingest.read_tables(paths, TABLES)
     records = json.loads(paths.rehearsal_scores.read_text(encoding="utf-8"))["rehearsals"]
     return tables, records
 
 
 @task(cache_policy=NO_CACHE)
-def detect(tables: dict, records: list[dict], cfg: monitor.MonitorSettings) -> dict:
-    return monitor.monitor(tables, records, cfg)
+def detect(tables: dict, records: list[dict], settings: Monitor, strong_rubric: float) -> dict:
+    """Run every check (the pure function)."""
+    return monitor(tables, records, settings, strong_rubric)
 
 
 @task(cache_policy=NO_CACHE)
 def write_outputs(result: dict, paths: Paths) -> None:
+    """findings.json and the drift heatmap as plots/drift.csv."""
     write_json(paths.findings, result)
-    rows = [
-        {"company": company, "feature": feature, "js_distance": cell["js_distance"], "n": cell["n"]}
-        for company, features in result["drift"].items()
-        for feature, cell in features.items()
-    ]
-    write_csv(
-        paths.plots / "drift.csv",
-        pd.DataFrame(rows, columns=["company", "feature", "js_distance", "n"]),
-    )
+    write_csv(paths.plots / "drift.csv", drift_table(result["drift"]))
 
 
 @flow(name="monitor")
-def monitor_flow(root: str, settings: dict, strong_rubric: float):
+def monitor_flow(root: str, settings: Monitor, strong_rubric: float):
+    """Read inputs, run the checks, write findings; log the counts and what is actionable."""
     logger = get_run_logger()
     paths = Paths(Path(root))
     tables, records = read_inputs(paths)
-    cfg = monitor.MonitorSettings(**settings, strong_rubric=strong_rubric)
-    result = detect(tables, records, cfg)
+    result = detect(tables, records, settings, strong_rubric)
     write_outputs(result, paths)
     counts = pd.Series([f["severity"] for f in result["findings"]]).value_counts().to_dict()
     logger.info("monitor: %s tests; findings by severity %s", result["tests_run"], counts)
@@ -62,11 +59,12 @@ def monitor_flow(root: str, settings: dict, strong_rubric: float):
 
 
 def main() -> None:
+    """Entry point of `python -m pipelines.monitor` (the DVC stage)."""
     run(
         monitor_flow,
         lambda s, p: {
             "root": str(p.root),
-            "settings": s.monitor.model_dump(),
+            "settings": s.monitor,
             "strong_rubric": s.evaluate.strong_rubric,
         },
     )

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from pipelines._runner import run
 from prepops.data import ingest
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Score
 from prepops.runtime.storage import write_csv, write_json
 from prepops.training import scoring as rehearse
 from prepops.training import tracking
@@ -49,11 +50,11 @@ def track(records: list[dict], manifest: dict, root: Path) -> dict:
 
 
 @flow(name="rehearse")
-def rehearse_flow(root: str, extra_phrases: dict):
+def rehearse_flow(root: str, settings: Score):
     logger = get_run_logger()
     paths = Paths(Path(root))
     tables, manifest = read_inputs(paths)
-    records = score_all(tables, extra_phrases)
+    records = score_all(tables, settings.phrases.model_dump())
     by_version = write_outputs(records, paths)
     counts = track(records, manifest, paths.root)
     for version, row in by_version.items():
@@ -71,7 +72,7 @@ def rehearse_flow(root: str, extra_phrases: dict):
 def main() -> None:
     run(
         rehearse_flow,
-        lambda s, p: {"root": str(p.root), "extra_phrases": s.score.phrases.model_dump()},
+        lambda s, p: {"root": str(p.root), "settings": s.score},
     )
 
 

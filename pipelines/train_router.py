@@ -16,10 +16,10 @@ from prefect.utilities.annotations import quote
 
 from pipelines._runner import run
 from prepops.data import ingest
-from prepops.model import fitting as rt
-from prepops.model import registry
+from prepops.model import fitting, release
 from prepops.model.router import Router
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Router as RouterSettings
 from prepops.runtime.storage import write_json
 from prepops.training import tracking
 
@@ -28,147 +28,77 @@ TABLES = ("rounds", "questions", "follow_ups", "companies", "experts")
 
 @task(cache_policy=NO_CACHE)
 def prepare(paths: Paths) -> tuple[dict, dict]:
+    """The router's training inputs and the tables' manifest."""
     tables, manifest = ingest.read_tables(paths, TABLES)
-    inputs = {
-        "questions": rt.labelled_questions(tables),
-        "cards": rt.card_cues(tables),
-        "keywords": rt.card_keywords(tables),
-        "companies": rt.company_modes(tables),
-    }
-    return inputs, manifest
+    return fitting.inputs(tables), manifest
 
 
 @task(cache_policy=NO_CACHE)
-def cross_validate(inputs: dict, recipe: rt.Recipe, folds: int, seed: int) -> pd.Series:
-    return rt.cross_validate(
-        inputs["questions"],
-        inputs["cards"],
-        inputs["keywords"],
-        inputs["companies"],
-        recipe,
-        folds,
-        seed,
+def cross_validate(inputs: dict, settings: RouterSettings) -> pd.Series:
+    """A held-out prediction for every labelled question."""
+    return fitting.cross_validate(
+        inputs["questions"], inputs["cards"], inputs["keywords"], inputs["companies"], settings
     )
 
 
 @task(cache_policy=NO_CACHE)
-def fit_candidate(
-    inputs: dict, recipe: rt.Recipe, gate_fraction: float
-) -> tuple[Router, pd.DataFrame]:
-    train, gate_q = rt.split_gate(inputs["questions"], gate_fraction)
-    model = rt.fit(train, inputs["cards"], inputs["keywords"], recipe, {"n_train": len(train)})
+def fit_candidate(inputs: dict, settings: RouterSettings) -> tuple[Router, pd.DataFrame]:
+    """The candidate, fitted on every labelled question outside the gate set."""
+    train, gate_q = fitting.split_gate(inputs["questions"], settings.gate_fraction)
+    meta = {"n_train": len(train)}
+    model = fitting.fit(train, inputs["cards"], inputs["keywords"], settings, meta)
     return model, gate_q
 
 
 @task(cache_policy=NO_CACHE)
-def release(
-    root: Path,
-    model: Router,
-    inputs: dict,
-    gate_q: pd.DataFrame,
-    params: dict,
-    metrics: dict,
-    tags: dict,
+def release_candidate(
+    root: Path, model: Router, gate_q: pd.DataFrame, companies: dict, run_info: dict
 ) -> tuple[dict, dict]:
-    """Register the candidate, compare it with the champion on the gate set, maybe promote."""
-    client = tracking.client(root)
-    uri = tracking.tracking_uri(root)
-    cand_acc = rt.accuracy(gate_q["label"], rt.predict(model, gate_q, inputs["companies"]))
-    doc = model.to_dict()
-    previous = registry.champion(client)
-    version, created = registry.register(
-        client, root, doc, params, {**metrics, "gate_accuracy": cand_acc["accuracy"] or 0.0}, tags
-    )
-    champ_doc, champ_acc = None, None
-    if previous is not None and previous.version != version.version:
-        champ_doc = registry.download_router(previous, uri)
-        champ_model = Router.from_dict(champ_doc)
-        champ_acc = rt.accuracy(
-            gate_q["label"], rt.predict(champ_model, gate_q, inputs["companies"])
-        )
-    if previous is not None and previous.version == version.version:
-        promoted, reason = True, "unchanged: this version is already the champion"
-    else:
-        promoted, reason = registry.gate(
-            cand_acc["accuracy"],
-            champ_acc["accuracy"] if champ_acc else None,
-            cand_acc["n"],
-            previous is not None,
-        )
-    decision = {
-        "candidate_version": version.version,
-        "candidate_new": created,
-        "champion_before": previous.version if previous else None,
-        "candidate_gate": cand_acc,
-        "champion_gate": champ_acc,
-        "gate_accuracy": cand_acc["accuracy"],
-        "gate_n": cand_acc["n"],
-        "promoted": promoted,
-        "champion_after": version.version if promoted else previous.version,
-        "reason": reason,
-    }
-    registry.promote(client, version, decision, previous)
-    return decision, doc if promoted else champ_doc
+    """Register the candidate and gate its release (the model package's release())."""
+    return release.release(root, model, gate_q, companies, run_info)
 
 
 @flow(name="train_router")
-def train_router_flow(root: str, settings: dict):
+def train_router_flow(root: str, settings: RouterSettings):
+    """Fit, cross-validate, register and gate the router; write reports/router/."""
     logger = get_run_logger()
     paths = Paths(Path(root))
-    recipe = rt.Recipe(
-        C=settings["C"],
-        question_weight=settings["question_weight"],
-        card_cue_weight=settings["card_cue_weight"],
-        weights=tuple(settings["weights"].items()),
-        secondary_min=settings["secondary_min"],
-    )
     inputs, manifest = prepare(paths)
     q = inputs["questions"]
-    heldout = cross_validate(inputs, recipe, settings["cv_folds"], settings["seed"])
-    cv = rt.accuracy(q["label"], list(heldout))
-    model, gate_q = fit_candidate(inputs, recipe, settings["gate_fraction"])
-    params = {k: v for k, v in settings.items() if k != "weights"} | {
-        f"weight_{k}": v for k, v in settings["weights"].items()
+    heldout = cross_validate(inputs, settings)
+    cv = fitting.accuracy(q["label"], list(heldout))
+    model, gate_q = fit_candidate(inputs, settings)
+    run_info = {
+        "params": fitting.mlflow_params(settings),
+        "metrics": {"cv_accuracy": cv["accuracy"] or 0.0, "cv_n": cv["n"]},
+        "tags": {
+            "template_version": manifest.get("template_version") or "unknown",
+            "git_commit": tracking.git_commit(paths.root),
+        },
     }
-    tags = {
-        "template_version": manifest.get("template_version") or "unknown",
-        "git_commit": tracking.git_commit(paths.root),
-    }
-    metrics = {"cv_accuracy": cv["accuracy"] or 0.0, "cv_n": cv["n"]}
     # quote: Prefect would walk the router's feature tables looking for futures (1.3 s)
-    decision, champion_doc = release(
-        paths.root, quote(model), inputs, gate_q, params, metrics, tags
+    decision, champion_doc = release_candidate(
+        paths.root, quote(model), gate_q, inputs["companies"], run_info
     )
-    report = {
-        "labelled_questions": len(q),
-        "label_sources": q["label_source"].value_counts().to_dict() if len(q) else {},
-        "cross_validation": cv | {"folds": settings["cv_folds"]},
-        "gate": decision,
-        "misrouting": rt.misrouting(q, heldout),
-        "heldout_predictions": [
-            {"round_id": r, "label": lab, "routed": p}
-            for r, lab, p in zip(q.get("round_id", []), q["label"], heldout, strict=True)
-        ],
-    }
+    report = fitting.training_report(q, heldout, decision, settings.cv_folds)
     write_json(paths.router / "candidate.json", model.to_dict(), compact=True)
     write_json(paths.champion, champion_doc, compact=True)
     write_json(paths.router / "training.json", report)
+    verdict = "promoted" if decision["promoted"] else "not promoted"
     logger.info(
         "router: cv accuracy %s (n=%s); version %s %s: %s",
         cv["accuracy"],
         cv["n"],
         decision["candidate_version"],
-        "promoted" if decision["promoted"] else "not promoted",
+        verdict,
         decision["reason"],
     )
     return report
 
 
 def main() -> None:
-    run(
-        train_router_flow,
-        lambda s, p: {"root": str(p.root), "settings": s.router.model_dump()},
-    )
+    """Run the stage with params.yaml's `router` settings."""
+    run(train_router_flow, lambda s, p: {"root": str(p.root), "settings": s.router})
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pipelines._runner import run
 from prepops.data import expectations as gx_suites
 from prepops.data import ingest, quality
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Validate
 from prepops.runtime.storage import write_json
 
 
@@ -53,21 +54,14 @@ def write_reports(summary: dict, problems, checks: list[dict], paths: Paths) -> 
     )
 
 
-@flow(name="validate")
-def validate_flow(
-    root: str, pending_after_days: int, expectations_as_errors: list[str] | None = None
-):
+def log_results(summary: dict, checks: list[dict], problems: list) -> None:
+    """One log line per warning, failed expectation and contract problem."""
     logger = get_run_logger()
-    paths = Paths(Path(root))
-    tables, manifest = read_tables(paths)
-    problems = recheck(tables)
-    summary = summarize(tables, manifest, pending_after_days)
-    checks = expectations(tables, pending_after_days, expectations_as_errors or [], paths)
-    write_reports(summary, problems, checks, paths)
     for warning in summary["warnings"]:
         logger.warning(warning)
-    failed = [c for c in checks if not c["success"]]
-    for check in failed:
+    for check in checks:
+        if check["success"]:
+            continue
         log = logger.error if check["severity"] == "error" else logger.warning
         log(
             "expectation %s on %s.%s failed (observed %s)",
@@ -78,24 +72,35 @@ def validate_flow(
         )
     for problem in problems:
         logger.error(str(problem))
+
+
+@flow(name="validate")
+def validate_flow(root: str, settings: Validate):
+    """Recheck the stored tables, summarize data health, run the expectation suites."""
+    paths = Paths(Path(root))
+    tables, manifest = read_tables(paths)
+    problems = recheck(tables)
+    summary = summarize(tables, manifest, settings.pending_after_days)
+    checks = expectations(
+        tables, settings.pending_after_days, settings.expectations_as_errors, paths
+    )
+    write_reports(summary, problems, checks, paths)
+    log_results(summary, checks, problems)
     if problems:
         return Failed(message=f"{len(problems)} stored row(s) break the contract")
-    if errors := [c for c in failed if c["severity"] == "error"]:
+    errors = [c for c in checks if not c["success"] and c["severity"] == "error"]
+    if errors:
         docs = paths.data_docs / "index.html"
         return Failed(message=f"{len(errors)} expectation(s) set as errors failed; see {docs}")
-    logger.info("validated %s rows; %d warning(s)", summary["n"], len(summary["warnings"]))
+    get_run_logger().info(
+        "validated %s rows; %d warning(s)", summary["n"], len(summary["warnings"])
+    )
     return summary
 
 
 def main() -> None:
-    run(
-        validate_flow,
-        lambda s, p: {
-            "root": str(p.root),
-            "pending_after_days": s.validate_.pending_after_days,
-            "expectations_as_errors": s.validate_.expectations_as_errors,
-        },
-    )
+    """Run the stage with params.yaml's `validate` settings."""
+    run(validate_flow, lambda s, p: {"root": str(p.root), "settings": s.validate_})
 
 
 if __name__ == "__main__":

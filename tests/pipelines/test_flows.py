@@ -27,6 +27,7 @@ def _ingest(ws: Path, root: Path, on_error: str = "fail"):
 
 def test_ingest_then_validate(prefect_harness, demo_ws: Path, tmp_path: Path) -> None:
     from pipelines.validate import validate_flow
+    from prepops.runtime.settings import Validate
 
     state = _ingest(demo_ws, tmp_path)
     assert state.is_completed(), state.message
@@ -41,7 +42,7 @@ def test_ingest_then_validate(prefect_harness, demo_ws: Path, tmp_path: Path) ->
     assert list(stamped["template_version"]) == [manifest["template_version"]]
     assert len(manifest["warnings"]) == len(stamped)
 
-    state = validate_flow(root=str(tmp_path), pending_after_days=21, return_state=True)
+    state = validate_flow(root=str(tmp_path), settings=Validate(), return_state=True)
     assert state.is_completed(), state.message
     report = json.loads((tmp_path / "reports" / "validation.json").read_text())
     assert report["data"]["rounds"] == len(rounds)
@@ -94,21 +95,17 @@ def test_rehearse_and_evaluate_flows(
     from pipelines.train_router import train_router_flow
     from pipelines.validate import validate_flow
     from prepops.model.router import Router
-    from prepops.runtime.settings import Settings
+    from prepops.runtime.settings import Score, Settings, Validate
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     assert _ingest(demo_ws, tmp_path).is_completed()
-    assert validate_flow(
-        root=str(tmp_path), pending_after_days=21, return_state=True
-    ).is_completed()
-    state = rehearse_flow(root=str(tmp_path), extra_phrases={}, return_state=True)
+    assert validate_flow(root=str(tmp_path), settings=Validate(), return_state=True).is_completed()
+    state = rehearse_flow(root=str(tmp_path), settings=Score(), return_state=True)
     assert state.is_completed(), state.message
     n = len(list((demo_ws / "rehearsals").glob("*.yaml")))
     assert state.result() == {"logged": n, "unchanged": 0, "superseded": 0}
-    state = train_router_flow(
-        root=str(tmp_path), settings=Settings().router.model_dump(), return_state=True
-    )
+    state = train_router_flow(root=str(tmp_path), settings=Settings().router, return_state=True)
     assert state.is_completed(), state.message
     training = state.result()
     assert training["gate"]["promoted"] and training["gate"]["reason"].startswith("first")
@@ -127,7 +124,7 @@ def test_rehearse_and_evaluate_flows(
     assert would["n"] == diagnosis["misrouting"]["misrouted"]
     assert metrics["diagnosis"]["misrouted_router_would_fix"] == would["accuracy"]
     for flow_fn, kwargs in (
-        (monitor_flow, {"settings": Settings().monitor.model_dump(), "strong_rubric": 4.0}),
+        (monitor_flow, {"settings": Settings().monitor, "strong_rubric": 4.0}),
         (plan_flow, {"hours": 8.0, "seed": 1, "as_of": "2026-11-20"}),
         (report_flow, {}),
     ):

@@ -10,7 +10,6 @@ few logged questions still gets a usable model.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -22,20 +21,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from prepops.data.contract import MODES
 from prepops.model import router
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How a router is fitted and blended (params.yaml `router`)."""
-
-    C: float = 4.0
-    question_weight: float = 3.0  # a logged question counts this many cue phrases
-    card_cue_weight: float = 1.5
-    weights: tuple[tuple[str, float], ...] = tuple(router.DEFAULT_WEIGHTS.items())
-    secondary_min: float = 0.15
-    use_classifier: bool = True
-    use_builtin_cues: bool = True
-    use_seed_questions: bool = True
+from prepops.runtime.settings import Router as RouterSettings  # params.yaml `router`
 
 
 def _listed(value) -> list[str]:
@@ -104,7 +90,10 @@ def seed_questions() -> dict[str, list[str]]:
 
 
 def _documents(
-    questions: pd.DataFrame, cues: list[router.Cue], keywords: dict[str, list[str]], recipe: Recipe
+    questions: pd.DataFrame,
+    cues: list[router.Cue],
+    keywords: dict[str, list[str]],
+    recipe: RouterSettings,
 ) -> tuple[list[str], list[str], list[float]]:
     texts, labels, weights = [], [], []
     if recipe.use_seed_questions:
@@ -161,7 +150,7 @@ def fit(
     questions: pd.DataFrame,
     cards: dict[str, list[str]],
     keywords: dict[str, list[str]],
-    recipe: Recipe,
+    recipe: RouterSettings,
     meta: dict | None = None,
 ) -> router.Router:
     cues = (router.builtin_cues() if recipe.use_builtin_cues else []) + router.card_cues(
@@ -177,7 +166,7 @@ def fit(
         intercept=intercept,
         sublinear_tf=True,
         cues=cues,
-        weights=dict(recipe.weights),
+        weights=recipe.weights.model_dump(),
         prior_masses=dict(router.DEFAULT_PRIOR),
         secondary_min=recipe.secondary_min,
         meta={"kind": "fitted" if terms else "rules-only", **(meta or {})},
@@ -197,11 +186,10 @@ def cross_validate(
     cards: dict[str, list[str]],
     keywords: dict[str, list[str]],
     companies: dict,
-    recipe: Recipe,
-    folds: int,
-    seed: int,
+    recipe: RouterSettings,
 ) -> pd.Series:
     """Held-out prediction for every labelled question (k-fold; stratified when possible)."""
+    folds, seed = recipe.cv_folds, recipe.seed
     n = len(questions)
     preds = pd.Series([None] * n, index=questions.index, dtype=object)
     if n < 2:
@@ -269,3 +257,36 @@ def split_gate(questions: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, 
     """(training questions, gate questions), by the stable text hash."""
     mask = np.array([in_gate_set(t, fraction) for t in questions["text"]], dtype=bool)
     return questions.loc[~mask], questions.loc[mask]
+
+
+def inputs(tables: dict[str, pd.DataFrame]) -> dict:
+    """What fitting reads from the tables: labelled questions, card cues, keywords, priors."""
+    return {
+        "questions": labelled_questions(tables),
+        "cards": card_cues(tables),
+        "keywords": card_keywords(tables),
+        "companies": company_modes(tables),
+    }
+
+
+def mlflow_params(recipe: RouterSettings) -> dict:
+    """The settings as flat MLflow params (weights as weight_<signal>)."""
+    flat = recipe.model_dump()
+    weights = flat.pop("weights")
+    return flat | {f"weight_{k}": v for k, v in weights.items()}
+
+
+def training_report(q: pd.DataFrame, heldout: pd.Series, decision: dict, folds: int) -> dict:
+    """reports/router/training.json: cross-validation, the gate decision, misrouting."""
+    cv = accuracy(q["label"], list(heldout))
+    return {
+        "labelled_questions": len(q),
+        "label_sources": q["label_source"].value_counts().to_dict() if len(q) else {},
+        "cross_validation": cv | {"folds": folds},
+        "gate": decision,
+        "misrouting": misrouting(q, heldout),
+        "heldout_predictions": [
+            {"round_id": r, "label": lab, "routed": p}
+            for r, lab, p in zip(q.get("round_id", []), q["label"], heldout, strict=True)
+        ],
+    }

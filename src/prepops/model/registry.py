@@ -27,6 +27,7 @@ def model_name() -> str:
 
 
 def fingerprint(model_doc: dict) -> str:
+    """A hash of the router's numbers (not its meta): identical routers share a version."""
     import hashlib
 
     blob = json.dumps({k: v for k, v in model_doc.items() if k != "meta"}, sort_keys=True)
@@ -122,29 +123,8 @@ def _ensure_model(client) -> None:
         )
 
 
-def gate(
-    candidate_accuracy: float | None,
-    champion_accuracy: float | None,
-    n: int,
-    has_champion: bool,
-) -> tuple[bool, str]:
-    """The release rule, pure: promote when not below the champion on the same gate set."""
-    if not has_champion:
-        return True, "first version: no champion yet"
-    if candidate_accuracy is None or champion_accuracy is None or n == 0:
-        return False, "no gate questions to compare on; the champion stays"
-    if candidate_accuracy >= champion_accuracy:
-        return True, (
-            f"gate accuracy {candidate_accuracy:.3f} >= champion's {champion_accuracy:.3f} "
-            f"on the same {n} question(s)"
-        )
-    return False, (
-        f"gate accuracy {candidate_accuracy:.3f} < champion's {champion_accuracy:.3f} "
-        f"on the same {n} question(s); stays a candidate"
-    )
-
-
 def promote(client, version, decision: dict, previous=None) -> None:
+    """Tag the version with the gate's decision; move the alias when it was promoted."""
     for key in ("gate_accuracy", "gate_n", "reason"):
         client.set_model_version_tag(model_name(), version.version, key, str(decision[key]))
     if decision["promoted"]:

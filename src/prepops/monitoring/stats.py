@@ -63,6 +63,38 @@ def _chi2(group: np.ndarray, total: np.ndarray) -> np.ndarray:
 EXACT_MAX_ROUNDS = 2000  # above this, large-sample references are accurate and affordable
 
 
+def _permutation_p(
+    counts: np.ndarray, in_group: np.ndarray, observed: float, rng, resamples: int
+) -> float:
+    """p-value of the chi-square statistic with the group label permuted over rounds."""
+    perms = rng.permuted(np.tile(in_group, (resamples, 1)), axis=1)
+    null = _chi2(perms.astype(float) @ counts, counts.sum(axis=0))
+    return (1 + int((null >= observed - 1e-12).sum())) / (resamples + 1)
+
+
+def _resampled_mixes(
+    group: np.ndarray, rest: np.ndarray, rng, exact: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """500 bootstrap category totals of each side: rounds resampled, or (thousands of
+    rounds) multinomial draws from the pooled mix, which keeps memory flat."""
+    if exact:
+        g = group[rng.integers(0, len(group), (500, len(group)))].sum(axis=1)
+        r = rest[rng.integers(0, len(rest), (500, len(rest)))].sum(axis=1)
+    else:
+        g = rng.multinomial(int(group.sum()), group.sum(axis=0) / group.sum(), size=500)
+        r = rng.multinomial(int(rest.sum()), rest.sum(axis=0) / rest.sum(), size=500)
+    return g, r
+
+
+def _js_interval(g: np.ndarray, r: np.ndarray) -> list[float] | None:
+    """95% percentile interval of the Jensen-Shannon distance over the bootstrap totals."""
+    boots = js_distance(g.astype(float), r.astype(float))
+    boots = boots[~np.isnan(boots)]
+    if not len(boots):
+        return None
+    return [round(float(v), 4) for v in np.percentile(boots, [2.5, 97.5])]
+
+
 def shift_test(
     counts: np.ndarray,
     in_group: np.ndarray,
@@ -78,7 +110,6 @@ def shift_test(
     Jensen-Shannon distance between the two mixes, with a bootstrap interval.
     """
     counts = counts[:, counts.sum(axis=0) > 0]
-    total = counts.sum(axis=0)
     n_units = int(counts.sum())
     if counts.shape[1] < 2 or in_group.all() or not in_group.any():
         return {
@@ -88,30 +119,21 @@ def shift_test(
             "interval": None,
             "n": n_units,
         }
-    observed = float(_chi2(counts[in_group].sum(axis=0)[None, :], total)[0])
+    observed = float(_chi2(counts[in_group].sum(axis=0)[None, :], counts.sum(axis=0))[0])
     rng = np.random.default_rng(seed)
     group, rest = counts[in_group], counts[~in_group]
-    if len(counts) <= exact_max_rounds:
-        perms = rng.permuted(np.tile(in_group, (resamples, 1)), axis=1)
-        null = _chi2(perms.astype(float) @ counts, total)
-        p_value = (1 + int((null >= observed - 1e-12).sum())) / (resamples + 1)
-        g = group[rng.integers(0, len(group), (500, len(group)))].sum(axis=1)
-        r = rest[rng.integers(0, len(rest), (500, len(rest)))].sum(axis=1)
+    exact = len(counts) <= exact_max_rounds
+    if exact:
+        p_value = _permutation_p(counts, in_group, observed, rng, resamples)
     else:  # thousands of rounds: the chi-square reference distribution is accurate here
         p_value = float(stats.chi2.sf(observed, counts.shape[1] - 1))
-        g = rng.multinomial(int(group.sum()), group.sum(axis=0) / group.sum(), size=500)
-        r = rng.multinomial(int(rest.sum()), rest.sum(axis=0) / rest.sum(), size=500)
+    g, r = _resampled_mixes(group, rest, rng, exact)  # after the permutations: same stream
     js = float(js_distance(group.sum(axis=0)[None, :], rest.sum(axis=0)[None, :])[0])
-    boots = js_distance(g.astype(float), r.astype(float))
-    boots = boots[~np.isnan(boots)]
-    interval = (
-        [round(float(v), 4) for v in np.percentile(boots, [2.5, 97.5])] if len(boots) else None
-    )
     return {
         "p_value": p_value,
         "cramers_v": round(float(np.sqrt(observed / n_units)), 4),
         "js_distance": round(0.0 if np.isnan(js) else js, 4),
-        "interval": interval,
+        "interval": _js_interval(g, r),
         "n": n_units,
     }
 
@@ -154,6 +176,7 @@ def mean_difference_test(worse: np.ndarray, other: np.ndarray, seed: int) -> dic
 
 
 def binomial_greater(k: int, n: int, p0: float) -> dict:
+    """One-sided binomial test that the rate k/n exceeds p0; the rate with a Wilson interval."""
     from prepops.evaluation.calibration import wilson
 
     res = stats.binomtest(k, n, p0, alternative="greater")

@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from prepops.runtime.runner.protocol import SOCKET, switched_off
+
 STATE = "prepops-server.json"
 _UNUSED_SERVICES = (
     "CANCELLATION_CLEANUP",
@@ -36,7 +38,7 @@ _UNUSED_SERVICES = (
 )
 
 
-def _healthy(url: str, timeout: float = 1.0) -> bool:
+def healthy(url: str, timeout: float = 1.0) -> bool:
     import urllib.request  # here: every stage's launcher imports this module (22 ms)
 
     try:
@@ -63,7 +65,7 @@ def _recorded(home: Path) -> dict | None:
         return None
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -76,14 +78,19 @@ def _alive(pid: int) -> bool:
 def server_state(home: Path) -> dict | None:
     """The shared server's record, if it is up and answering."""
     data = _recorded(home)
-    return data if data and _healthy(data.get("api_url", "")) else None
+    return data if data and healthy(data.get("api_url", "")) else None
 
 
 def _code_stamp() -> str:
     """Identifies the watchdog's and the runner's code, which a running server keeps using."""
     here = Path(__file__)
-    stats = [path.stat() for path in (here, here.with_name("runner.py"))]
-    return ":".join(f"{st.st_mtime_ns}-{st.st_size}" for st in stats)
+    files = [here, *sorted((here.parent / "runner").glob("*.py"))]
+    return ":".join(f"{st.st_mtime_ns}-{st.st_size}" for st in map(Path.stat, files))
+
+
+def idle_minutes() -> float:
+    """Minutes without a stage after which the server and the runner stop."""
+    return float(os.environ.get("PREPOPS_PREFECT_IDLE_MIN", "60"))
 
 
 def start_server(home: Path) -> str:
@@ -94,7 +101,7 @@ def start_server(home: Path) -> str:
         known = _recorded(home)
         if known and known.get("code") != _code_stamp():
             stop_server(home)  # started by other code (an upgrade, an edit): replace it
-        elif known and (_alive(known["pid"]) or _healthy(known["api_url"])):
+        elif known and (alive(known["pid"]) or healthy(known["api_url"])):
             os.utime(home / STATE)  # keeps the idle watchdog from stopping it
             return known["api_url"]
         port = _free_port()
@@ -121,7 +128,7 @@ def start_server(home: Path) -> str:
             "api_url": f"http://127.0.0.1:{port}/api",
             "ui_url": f"http://127.0.0.1:{port}",
             "pid": proc.pid,
-            "runner": os.environ.get("PREPOPS_WARM") != "0",  # no runner: nobody waits for one
+            "runner": not switched_off(),  # no runner: nobody waits for one
             "code": _code_stamp(),
         }
         (home / STATE).write_text(json.dumps(state))
@@ -132,9 +139,9 @@ def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
     """API URL of the shared local server, waiting until it answers."""
     url = start_server(home)
     deadline = time.monotonic() + startup_timeout
-    while not _healthy(url):
+    while not healthy(url):
         known = _recorded(home)
-        if not known or not _alive(known["pid"]) or time.monotonic() > deadline:
+        if not known or not alive(known["pid"]) or time.monotonic() > deadline:
             stop_server(home)
             raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
         time.sleep(0.2)
@@ -153,7 +160,7 @@ def stop_server(home: Path) -> bool:
         os.killpg(state["pid"], signal.SIGTERM)
         stopped = True
     (home / STATE).unlink(missing_ok=True)
-    (home / "prepops-runner.sock").unlink(missing_ok=True)
+    (home / SOCKET).unlink(missing_ok=True)
     return stopped
 
 
@@ -209,7 +216,7 @@ def _without_runner(home: Path) -> None:
 
 def _serve(home: Path, port: int) -> None:
     """Run `prefect server start` and the warm stage runner; stop both once idle."""
-    idle = float(os.environ.get("PREPOPS_PREFECT_IDLE_MIN", "60")) * 60
+    idle = idle_minutes() * 60
     argv = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen([sys.executable, "-m", "prefect", *argv])
     api = f"http://127.0.0.1:{port}/api"
@@ -217,9 +224,11 @@ def _serve(home: Path, port: int) -> None:
     def start_runner() -> subprocess.Popen:
         # Imports in parallel with the server's own start-up; its children wait in
         # prefect_api() until the server answers.
-        return subprocess.Popen([sys.executable, "-m", "prepops.runtime.runner", str(home), api])
+        return subprocess.Popen(
+            [sys.executable, "-m", "prepops.runtime.runner.server", str(home), api]
+        )
 
-    runner = start_runner() if os.environ.get("PREPOPS_WARM") != "0" else None
+    runner = None if switched_off() else start_runner()
 
     def stop(*_: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -244,7 +253,7 @@ def _serve(home: Path, port: int) -> None:
             else:
                 runner = None
                 _without_runner(home)
-        if not ready and _healthy(api):
+        if not ready and healthy(api):
             ready = True
             with contextlib.suppress(OSError):
                 os.utime(home / STATE)  # the idle clock starts when the server is up

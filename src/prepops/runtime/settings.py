@@ -68,6 +68,10 @@ class Router(_Frozen):
     cv_folds: int = Field(5, ge=2)
     gate_fraction: float = Field(0.3, gt=0, lt=1)  # questions held out for the release gate
     seed: int = 0
+    # ablations, for benchmarks/router_accuracy.py: leave on
+    use_classifier: bool = True
+    use_builtin_cues: bool = True
+    use_seed_questions: bool = True
 
 
 class Monitor(_Frozen):

@@ -8,8 +8,9 @@ import pytest
 
 from prepops.data.workspace import load
 from prepops.model import fitting as rt
-from prepops.model import registry
+from prepops.model import registry, release
 from prepops.model.router import Router
+from prepops.runtime.settings import Router as RouterSettings
 from prepops.training import tracking
 from tests.conftest import DEMO
 
@@ -21,64 +22,68 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_gate_rule() -> None:
-    assert registry.gate(0.5, None, 10, has_champion=False)[0]
-    assert registry.gate(0.8, 0.8, 10, True)[0]  # not below: promoted
-    promoted, reason = registry.gate(0.7, 0.8, 10, True)
+    assert release.gate(0.5, None, 10, has_champion=False)[0]
+    assert release.gate(0.8, 0.8, 10, True)[0]  # not below: promoted
+    promoted, reason = release.gate(0.7, 0.8, 10, True)
     assert not promoted and "0.700 < champion's 0.800" in reason and "10 question" in reason
-    assert not registry.gate(None, None, 0, True)[0]
+    assert not release.gate(None, None, 0, True)[0]
 
 
-def release(root: Path, recipe: rt.Recipe) -> tuple[dict, Router]:
-    """What the train_router flow does, on the demo, with one recipe."""
+def test_decision_keeps_or_promotes() -> None:
+    """The pure decision the flow records: both paths, and a rerun of the champion itself."""
+    cand = {"n": 10, "accuracy": 0.7}
+    kept = release.decide("3", True, "2", cand, {"n": 10, "accuracy": 0.8})
+    assert not kept["promoted"] and kept["champion_after"] == "2"
+    assert "stays a candidate" in kept["reason"]
+    won = release.decide("3", True, "2", cand | {"accuracy": 0.9}, {"n": 10, "accuracy": 0.8})
+    assert won["promoted"] and won["champion_after"] == "3" and won["champion_before"] == "2"
+    same = release.decide("2", False, "2", cand, None)
+    assert same["promoted"] and same["reason"].startswith("unchanged")
+
+
+def run_release(root: Path, recipe: RouterSettings) -> tuple[dict, Router]:
+    """The train_router flow's release path (release.release), on the demo, with one recipe."""
     tables = load(DEMO).tables
     q = rt.labelled_questions(tables)
     train, held = rt.split_gate(q, 0.3)
     model = rt.fit(train, rt.card_cues(tables), rt.card_keywords(tables), recipe)
     companies = rt.company_modes(tables)
-    client = tracking.client(root)
-    previous = registry.champion(client)
-    cand = rt.accuracy(held["label"], rt.predict(model, held, companies))
-    version, _ = registry.register(client, root, model.to_dict(), {"C": recipe.C}, {}, {})
-    champ = None
-    if previous is not None and previous.version != version.version:
-        old = Router.from_dict(registry.download_router(previous, tracking.tracking_uri(root)))
-        champ = rt.accuracy(held["label"], rt.predict(old, held, companies))["accuracy"]
-    promoted, reason = registry.gate(cand["accuracy"], champ, cand["n"], previous is not None)
-    decision = {
-        "promoted": promoted,
-        "reason": reason,
-        "gate_accuracy": cand["accuracy"],
-        "gate_n": cand["n"],
-    }
-    registry.promote(client, version, decision, previous)
-    return decision | {"version": version.version, "champion_acc": champ}, model
+    run = {"params": {"C": recipe.C}, "metrics": {}, "tags": {}}
+    decision, doc = release.release(root, model, held, companies, run)
+    # what champion.json gets: the candidate if promoted, else the champion it was gated on
+    assert (doc == model.to_dict()) == decision["promoted"]
+    champion = decision["champion_gate"]
+    return decision | {
+        "version": decision["candidate_version"],
+        "champion_acc": champion["accuracy"] if champion else None,
+    }, model
 
 
-WEAK = rt.Recipe(use_classifier=False, use_builtin_cues=False, card_cue_weight=0.0)
+WEAK = RouterSettings(use_classifier=False, use_builtin_cues=False, card_cue_weight=0.0)
 
 
 def test_worse_is_not_promoted_better_is(store: Path) -> None:
-    first, _ = release(store, rt.Recipe())
+    first, _ = run_release(store, RouterSettings())
     assert first["promoted"] and str(first["version"]) == "1"
     client = tracking.client(store)
     assert str(registry.champion(client).version) == "1"
 
-    worse, _ = release(store, WEAK)
+    worse, _ = run_release(store, WEAK)
     assert not worse["promoted"] and "stays a candidate" in worse["reason"]
     assert worse["gate_accuracy"] < worse["champion_acc"]
     assert str(registry.champion(client).version) == "1"  # the alias did not move
     tags = client.get_model_version(registry.model_name(), worse["version"]).tags
     assert tags["status"] == "candidate" and "stays a candidate" in tags["reason"]
 
-    again, _ = release(store, rt.Recipe(C=4.0001))  # as good as the champion: not below
+    again, _ = run_release(store, RouterSettings(C=4.0001))  # as good as the champion: not below
     assert again["promoted"], again["reason"]
     assert registry.champion(client).version == again["version"]
 
 
 def test_better_replaces_a_weak_champion_and_the_champion_loads_as_pyfunc(store: Path) -> None:
-    weak, _ = release(store, WEAK)
+    weak, _ = run_release(store, WEAK)
     assert weak["promoted"]  # first version
-    strong, model = release(store, rt.Recipe())
+    strong, model = run_release(store, RouterSettings())
     assert strong["promoted"] and strong["gate_accuracy"] > strong["champion_acc"]
     client = tracking.client(store)
     old = client.get_model_version(registry.model_name(), weak["version"])
@@ -93,10 +98,10 @@ def test_better_replaces_a_weak_champion_and_the_champion_loads_as_pyfunc(store:
 
 
 def test_identical_candidate_adds_no_version_or_run(store: Path) -> None:
-    release(store, rt.Recipe())
+    run_release(store, RouterSettings())
     client = tracking.client(store)
     runs = client.search_runs([tracking.experiment_id(client, registry.model_name(), store)])
-    second, _ = release(store, rt.Recipe())
+    second, _ = run_release(store, RouterSettings())
     assert str(second["version"]) == "1"
     again = client.search_runs([tracking.experiment_id(client, registry.model_name(), store)])
     assert len(again) == len(runs) == 1

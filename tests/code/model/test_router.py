@@ -14,6 +14,7 @@ from prepops.data.contract import MODES
 from prepops.data.workspace import load
 from prepops.model import fitting as rt
 from prepops.model import router
+from prepops.runtime.settings import Router as RouterSettings
 from tests.conftest import DEMO, ROOT, edit
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
@@ -24,8 +25,8 @@ def labelled_set() -> list[tuple[str, str, bool]]:
     return [(q["text"], mode, bool(q.get("plain"))) for mode, qs in doc.items() for q in qs]
 
 
-def demo_router(recipe: rt.Recipe | None = None) -> router.Router:
-    recipe = recipe or rt.Recipe()
+def demo_router(recipe: RouterSettings | None = None) -> router.Router:
+    recipe = recipe or RouterSettings()
     tables = load(DEMO).tables
     return rt.fit(
         rt.labelled_questions(tables), rt.card_cues(tables), rt.card_keywords(tables), recipe
@@ -61,8 +62,8 @@ def test_each_part_of_the_blend_earns_its_place() -> None:
         return float(np.mean([model.route(t)["mode"] == m for t, m, _ in items]))
 
     full = accuracy(demo_router())
-    no_classifier = accuracy(demo_router(rt.Recipe(use_classifier=False)))
-    no_builtin = accuracy(demo_router(rt.Recipe(use_builtin_cues=False)))
+    no_classifier = accuracy(demo_router(RouterSettings(use_classifier=False)))
+    no_builtin = accuracy(demo_router(RouterSettings(use_builtin_cues=False)))
     assert full > no_classifier and full > no_builtin
 
 
@@ -130,7 +131,10 @@ def test_the_learned_part_routes_a_phrase_no_rule_knows(tmp_path: Path) -> None:
     )
     tables = load(ws).tables
     fitted = rt.fit(
-        rt.labelled_questions(tables), rt.card_cues(tables), rt.card_keywords(tables), rt.Recipe()
+        rt.labelled_questions(tables),
+        rt.card_cues(tables),
+        rt.card_keywords(tables),
+        RouterSettings(),
     )
     unseen = "Tell us about zorblat rates"
     assert fitted.route(unseen)["mode"] == "research"
@@ -200,9 +204,7 @@ def test_cross_validation_gives_a_prediction_per_question() -> None:
         rt.card_cues(tables),
         rt.card_keywords(tables),
         rt.company_modes(tables),
-        rt.Recipe(),
-        5,
-        0,
+        RouterSettings(cv_folds=5, seed=0),
     )
     assert held.notna().all() and len(held) == len(q)
     acc = rt.accuracy(q["label"], list(held))
@@ -220,8 +222,8 @@ def test_a_workspace_without_logged_questions_still_gets_a_router(tmp_path: Path
     tables = load(tmp_path / "ws").tables
     q = rt.labelled_questions(tables)
     assert q.empty and "text" in q.columns
-    model = rt.fit(q, rt.card_cues(tables), rt.card_keywords(tables), rt.Recipe())
+    model = rt.fit(q, rt.card_cues(tables), rt.card_keywords(tables), RouterSettings())
     assert model.route("Design a rate limiter")["mode"] == "architecture"
-    held = rt.cross_validate(q, {}, {}, {}, rt.Recipe(), 5, 0)
+    held = rt.cross_validate(q, {}, {}, {}, RouterSettings(cv_folds=5, seed=0))
     assert held.empty and rt.accuracy(q["label"], list(held))["accuracy"] is None
     assert rt.misrouting(q, held)["rate"] is None

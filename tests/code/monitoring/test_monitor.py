@@ -8,7 +8,9 @@ import json
 import pytest
 
 from prepops.data import synth, workspace
-from prepops.monitoring import monitor
+from prepops.monitoring.monitor import monitor
+from prepops.monitoring.shift import drift_table
+from prepops.runtime.settings import Monitor
 from prepops.training import scoring as rehearse
 from prepops.training.markers import default_phrases
 from tests.conftest import DEMO
@@ -36,7 +38,7 @@ def run(docs, seed: int = 0) -> dict:
     records = rehearse.score_rehearsals(
         t["rehearsals"], t["experts"], t["evidence"], default_phrases()
     )
-    return monitor.monitor(t, records, monitor.MonitorSettings(seed=seed))
+    return monitor(t, records, Monitor(seed=seed), 4.0)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def demo() -> dict:
     records = rehearse.score_rehearsals(
         t["rehearsals"], t["experts"], t["evidence"], default_phrases()
     )
-    return monitor.monitor(t, records, monitor.MonitorSettings())
+    return monitor(t, records, Monitor(), 4.0)
 
 
 def test_demo_findings_shape(demo: dict) -> None:
@@ -89,6 +91,13 @@ def test_drift_heatmap_has_every_company(demo: dict) -> None:
     assert set(demo["drift"]) == companies
     cells = [c for feats in demo["drift"].values() for c in feats.values()]
     assert all("n" in c and "js_distance" in c for c in cells)
+
+
+def test_drift_table_has_one_row_per_heatmap_cell(demo: dict) -> None:
+    table = drift_table(demo["drift"])
+    assert list(table.columns) == ["company", "feature", "js_distance", "n"]
+    assert len(table) == sum(len(feats) for feats in demo["drift"].values())
+    assert list(drift_table({}).columns) == ["company", "feature", "js_distance", "n"]
 
 
 def test_synthetic_workspace_written_as_files_is_valid(tmp_path) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from prepops.data.workspace import load
 from prepops.evaluation import headline as evaluate
 from prepops.evaluation import scorecard
-from prepops.monitoring import monitor
+from prepops.monitoring.monitor import monitor
 from prepops.retraining import bandit, plan
+from prepops.runtime.settings import Monitor
 from prepops.training import scoring as rehearse
 from prepops.training.markers import default_phrases
 
@@ -37,7 +38,7 @@ def inputs(ws: Path) -> dict:
     )
     by_version = rehearse.by_template_version(records)
     result = evaluate.evaluate(t, 0.5, 5, 4.0, 0)
-    found = monitor.monitor(t, records, monitor.MonitorSettings())
+    found = monitor(t, records, Monitor(), 4.0)
     companies = t["companies"]
     return {
         "manifest": {"template_version": "abc", "evidence_version": "def", "files": 1},

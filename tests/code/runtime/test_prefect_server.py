@@ -24,9 +24,9 @@ def test_shared_server_is_reused_then_stops_when_idle(tmp_path: Path, monkeypatc
         while orchestration.server_state(home) and time.monotonic() < deadline:
             time.sleep(1)
         assert orchestration.server_state(home) is None
-        while orchestration._healthy(url) and time.monotonic() < deadline:
+        while orchestration.healthy(url) and time.monotonic() < deadline:
             time.sleep(1)
-        assert not orchestration._healthy(url)  # the server itself is gone, not just the file
+        assert not orchestration.healthy(url)  # the server itself is gone, not just the file
     finally:
         orchestration.stop_server(home)
 
@@ -37,7 +37,7 @@ def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch)
     import json
     import subprocess
 
-    monkeypatch.setenv("PREPOPS_WARM", "0")
+    monkeypatch.setenv("PREPOPS_RUNNER", "off")
     home = tmp_path / ".prefect"
     home.mkdir()
     old = subprocess.Popen(["sleep", "60"], start_new_session=True)

@@ -1,79 +1,79 @@
-"""The warm runner's guards: it is bypassed when Prefect points elsewhere, and its code
+"""The runner's guards: it is bypassed when Prefect points elsewhere, and its code
 fingerprint changes with any source edit (so stale code is never run)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from prepops.runtime import runner as warm
+from prepops.runtime.runner import client, protocol, server, warmup
 
 
 def test_fingerprint_follows_source_edits(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
-    before = warm.fingerprint([tmp_path])
-    assert warm.fingerprint([tmp_path]) == before
+    before = protocol.fingerprint([tmp_path])
+    assert protocol.fingerprint([tmp_path]) == before
     (tmp_path / "a.py").write_text("x = 22\n")
-    assert warm.fingerprint([tmp_path]) != before
+    assert protocol.fingerprint([tmp_path]) != before
 
 
 def test_disabled_when_prefect_points_elsewhere(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
-    for var in ("PREPOPS_WARM", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER", "PREFECT_PROFILE"):
+    for var in ("PREPOPS_RUNNER", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER", "PREFECT_PROFILE"):
         monkeypatch.delenv(var, raising=False)
-    assert warm.enabled()
+    assert client.enabled()
     (tmp_path / "profiles.toml").write_text(
         'active = "team"\n[profiles.team]\nPREFECT_API_URL = "http://prefect.example:4200/api"\n'
     )
-    assert not warm.enabled()
+    assert not client.enabled()
     (tmp_path / "profiles.toml").unlink()
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
-    assert not warm.enabled()
-    assert warm.delegate(tmp_path, "pipelines.ingest") is None
+    assert not client.enabled()
+    assert client.delegate(tmp_path, "pipelines.ingest") is None
 
 
 def test_no_runner_means_run_here(tmp_path: Path, monkeypatch) -> None:
-    for var in ("PREPOPS_WARM", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER"):
+    for var in ("PREPOPS_RUNNER", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
-    assert warm.delegate(tmp_path, "pipelines.ingest") is None  # no socket: run in-process
+    assert client.delegate(tmp_path, "pipelines.ingest") is None  # no socket: run in-process
 
 
 def test_a_server_started_without_runner_is_not_waited_for(tmp_path: Path, monkeypatch) -> None:
-    """A server started with PREPOPS_WARM=0 has no runner: stages must not wait 30 s each."""
+    """A server started with PREPOPS_RUNNER=off has no runner: stages must not wait 30 s each."""
     import json
     import os
 
     from prepops.runtime.prefect_server import STATE
 
-    for var in ("PREPOPS_WARM", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER"):
+    for var in ("PREPOPS_RUNNER", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
     state = {"api_url": "http://127.0.0.1:9/api", "pid": os.getpid(), "runner": False}
     (tmp_path / STATE).write_text(json.dumps(state))
-    assert not warm._starting(tmp_path)
+    assert not client.starting(tmp_path)
 
     def no_waiting(_: float) -> None:
         raise AssertionError("waited for a runner that was never started")
 
-    monkeypatch.setattr(warm.time, "sleep", no_waiting)
-    assert warm.delegate(tmp_path, "pipelines.ingest") is None  # gave up at once
+    monkeypatch.setattr(client.time, "sleep", no_waiting)
+    assert client.delegate(tmp_path, "pipelines.ingest") is None  # gave up at once
     (tmp_path / STATE).write_text(json.dumps(state | {"runner": True}))
-    assert warm._starting(tmp_path)  # this process is alive: a runner may still be importing
+    assert client.starting(tmp_path)  # this process is alive: a runner may still be importing
 
 
-def _ask(runner: warm._Runner, request: dict) -> tuple[bytes, str | None]:
+def _ask(runner: server._Runner, request: dict) -> tuple[bytes, str | None]:
     """Send one request through a socket pair; the output and the exit code (or 'S')."""
     import json
     import socket
 
     ours, theirs = socket.socketpair()
     with ours:
-        warm._send(ours, b"R", json.dumps(request).encode())
+        protocol.send(ours, b"R", json.dumps(request).encode())
         runner.accept(theirs)
         output = b""
         while True:
-            kind, size = warm._HEADER.unpack(warm._recv_exact(ours, warm._HEADER.size))
-            payload = warm._recv_exact(ours, size) if size else b""
+            kind, size = protocol.HEADER.unpack(protocol.recv_exact(ours, protocol.HEADER.size))
+            payload = protocol.recv_exact(ours, size) if size else b""
             if kind == b"O":
                 output += payload
             else:
@@ -93,8 +93,8 @@ def test_runner_answers_before_later_groups_are_imported(tmp_path: Path, monkeyp
     )
     (tmp_path / "later_lib.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(warm, "WARMUP", (("stage_a",), ("later_lib",)))
-    runner = warm._Runner("fp")
+    monkeypatch.setattr(warmup, "GROUPS", (("stage_a",), ("later_lib",)))
+    runner = server._Runner("fp")
     request = {"module": "stage_a", "cwd": str(tmp_path), "env": dict(os.environ)}
     output, code = _ask(runner, request | {"fingerprint": "fp"})
     runner.finish()
@@ -129,8 +129,8 @@ def test_stage_answers_before_prefect_drains(tmp_path: Path, monkeypatch) -> Non
         "    atexit.register(drain)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(warm, "WARMUP", (("stage_b",),))
-    runner = warm._Runner("fp")
+    monkeypatch.setattr(warmup, "GROUPS", (("stage_b",),))
+    runner = server._Runner("fp")
     request = {"module": "stage_b", "cwd": str(tmp_path), "env": dict(os.environ)}
     _, code = _ask(runner, request | {"fingerprint": "fp"})
     answered.write_text("")  # only now: a runner that waited for the drain never sees it

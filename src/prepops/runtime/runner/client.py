@@ -1,0 +1,142 @@
+"""The stage launcher's side of the runner: hand a stage over, or say to run it here."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+from prepops.runtime.runner.protocol import (
+    SOCKET,
+    code_dirs,
+    fingerprint,
+    receive,
+    send,
+    switched_off,
+)
+
+
+def _profile_api_url() -> str | None:
+    """PREFECT_API_URL from the active Prefect profile, read without importing Prefect."""
+    import tomllib
+
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    try:
+        profiles = tomllib.loads((home / "profiles.toml").read_text())
+    except (OSError, ValueError):
+        return None
+    name = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "")
+    return profiles.get("profiles", {}).get(name, {}).get("PREFECT_API_URL") or None
+
+
+def enabled() -> bool:
+    """The shared server and its runner are used unless switched off or Prefect points
+    elsewhere (then flows report to that API, and each stage runs in its own process)."""
+    return not (
+        switched_off()
+        or os.environ.get("PREFECT_API_URL")
+        or os.environ.get("PREPOPS_PREFECT_SERVER") == "temporary"
+        or _profile_api_url()
+    )
+
+
+def starting(home: Path) -> bool:
+    """True while the server that should start a runner is alive (the runner may be importing)."""
+    from prepops.runtime.prefect_server import STATE, alive
+
+    try:
+        state = json.loads((home / STATE).read_text())
+        return state.get("runner", True) and alive(state["pid"])
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def connect(home: Path, deadline: float) -> socket.socket | None:
+    """Connect to the runner, waiting while it is still importing (a runner about to be
+    ready beats importing everything in this process too)."""
+    while True:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(str(home / SOCKET))
+            return conn
+        except (FileNotFoundError, ConnectionRefusedError):
+            conn.close()
+            if time.monotonic() > deadline or not starting(home):
+                return None
+            time.sleep(0.1)
+
+
+def _relay_answer(conn: socket.socket) -> int | None:
+    """Print the stage's output as it comes; its exit code, or None to run it here."""
+    while True:
+        kind, payload = receive(conn)
+        if kind == b"O":
+            sys.stdout.buffer.write(payload)
+            sys.stdout.buffer.flush()
+        elif kind == b"X":
+            return int(payload)
+        elif kind == b"E":
+            print(
+                "prepops: this stage runs without the runner (slower): your PREFECT_* settings"
+                " differ from those it started with; `prepops runner stop` restarts it",
+                file=sys.stderr,
+            )
+            return None
+        else:  # b"S": stale code, or refused
+            return None
+
+
+def delegate(home: Path, module: str) -> int | None:
+    """Run `module`'s main() in the runner; its exit code, or None to run it here."""
+    if not enabled():
+        return None
+    request = {
+        "module": module,
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+        "fingerprint": fingerprint(code_dirs()),
+    }
+    deadline = time.monotonic() + float(os.environ.get("PREPOPS_WARM_WAIT_S", "30"))
+    conn = connect(home, deadline)
+    if conn is None:
+        return None
+    try:
+        with conn:
+            conn.settimeout(5)
+            send(conn, b"R", json.dumps(request).encode())
+            conn.settimeout(None)
+            return _relay_answer(conn)
+    except (OSError, ConnectionError, ValueError):
+        return None
+
+
+def status(home: Path) -> dict:
+    """What runs under `home`: the Prefect server, the runner and their idle clock."""
+    from prepops.runtime.prefect_server import STATE, alive, healthy, idle_minutes
+
+    try:
+        state = json.loads((home / STATE).read_text())
+    except (OSError, ValueError):
+        return {"server": None, "runner": None, "switch": "off" if switched_off() else "on"}
+    answering = False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(home / SOCKET))
+            answering = True
+        except OSError:
+            pass
+    idle_left = idle_minutes() - (time.time() - (home / STATE).stat().st_mtime) / 60
+    return {
+        "server": {
+            "pid": state.get("pid"),
+            "alive": alive(state.get("pid", 0)),
+            "healthy": healthy(state.get("api_url", "")),
+            "ui_url": state.get("ui_url"),
+        },
+        "runner": {"expected": state.get("runner", True), "answering": answering},
+        "stops_in_min": max(round(idle_left, 1), 0.0),
+        "switch": "off" if switched_off() else "on",
+    }
