@@ -94,3 +94,24 @@ def test_route_and_retrieve_stay_light_in_a_cold_process(project: Path) -> None:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert out.stdout.strip().splitlines()[-1] == "[]", command
+
+
+def test_routing_finds_cards_by_name_and_lists_the_known_ones(project: Path) -> None:
+    from prepops.model import routing
+
+    ws = project / "data"
+    assert routing.company_card(ws, None) == {}
+    assert routing.company_card(ws, "  helix ROBOTICS ")["company"] == "Helix Robotics"
+    with pytest.raises(routing.UnknownCompany, match=r"known: .*Helix Robotics"):
+        routing.company_card(ws, "Nowhere Inc")
+    assert routing.card_stories({"stories": ["a", 3, "b"]}) == ["a", "b"]
+    assert routing.card_stories({}) == []
+
+
+def test_routing_falls_back_to_cue_rules_with_a_note(project: Path) -> None:
+    from prepops.model import routing
+
+    assert routing.route(project / "data", Q, {})[1] is None
+    (project / "reports" / "router" / "champion.json").write_text("{}")
+    decision, note = routing.route(project / "data", Q, {})
+    assert decision["mode"] == "debugging" and "unusable" in note

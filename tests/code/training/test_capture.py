@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,6 +102,32 @@ def test_cli_rehearse_offers_the_routers_mode(demo_ws: Path, tmp_path: Path) -> 
     assert "[debugging]" in result.output
     written = sorted((demo_ws / "rehearsals").glob("*-debugging-*.yaml"))
     assert yaml.safe_load(written[-1].read_text())["question"] == question
+
+
+def test_cli_rehearse_without_a_transcript_opens_the_editor(
+    demo_ws: Path, tmp_path: Path, monkeypatch
+) -> None:
+    # click.edit runs `$EDITOR "<file>"`; this editor appends the answer below the # hint
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\n"
+        f"with open(sys.argv[1], 'a', encoding='utf-8') as f: f.write({ANSWER!r} + '\\n')\n"
+    )
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(editor))}")
+    args = ["rehearse", "--question", "What ships first?", "--mode", "product"]
+    args += ["--duration-s", "20", "--workspace", str(demo_ws), "--no-track"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    written = sorted((demo_ws / "rehearsals").glob(f"{dt.date.today().isoformat()}-product-*.yaml"))
+    assert len(written) == 1
+    assert yaml.safe_load(written[0].read_text())["transcript"] == ANSWER
+
+
+def test_scorecard_matches_the_cli_score(demo_ws: Path) -> None:
+    card = capture.scorecard(demo_ws, ANSWER, 20, "product")
+    assert card["coverage"] == 0.4286
+    assert capture.scorecard(demo_ws, ANSWER, 20, None)["segment_coverage"] is None
 
 
 def test_light_reads_skip_a_file_that_is_not_a_mapping(demo_ws: Path) -> None:

@@ -1,0 +1,79 @@
+"""What every command group shares: settings and workspace lookup, option types, printing."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+WorkspaceArg = Annotated[
+    Path | None,
+    typer.Argument(help="Workspace folder (default: `workspace` in params.yaml, else data/)."),
+]
+WorkspaceOpt = Annotated[Path | None, typer.Option(help="Default: params.yaml.")]
+QuestionArg = Annotated[str, typer.Argument(help="The interview question, in quotes.")]
+CompanyOpt = Annotated[
+    str | None, typer.Option(help="Company card to use as the prior (its `company` name).")
+]
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print a message on stderr and exit with `code` (1 invalid data, 2 usage error)."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def fail_problems(problems: Iterable[Any]) -> NoReturn:
+    """Print one line per problem on stderr and exit 1."""
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    raise typer.Exit(1)
+
+
+def settings():
+    """The project paths and params.yaml settings; a bad params.yaml exits 2."""
+    from prepops.runtime.paths import Paths
+    from prepops.runtime.settings import SettingsError, load_settings
+
+    paths = Paths()
+    try:
+        return paths, load_settings(paths.params)
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
+def workspace(value: Path | None) -> tuple[Path, int]:
+    """The workspace folder (given, else params.yaml's) and its file size limit; absent: exit 2."""
+    paths, config = settings()
+    root = value if value is not None else paths.workspace(config.workspace)
+    if not root.is_dir():
+        fail(f"{root}: not a workspace folder (see `prepops init --help`)", 2)
+    return root, config.limits.max_file_bytes
+
+
+def read_transcript(source: str) -> str:
+    """A transcript from a file, or stdin for `-`; an unreadable file exits 2."""
+    try:
+        return sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{source}: cannot read the transcript ({type(exc).__name__})", 2)
+
+
+def print_scores(result: dict) -> None:
+    """A scorecard, one right-aligned field a line."""
+    for key, value in result.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        typer.echo(f"{key:>17}: {shown}")
+
+
+def routed(root: Path, question: str, card: dict) -> dict:
+    """The routing decision; the fallback note (no trained router) goes to stderr."""
+    from prepops.model import routing
+
+    result, note = routing.route(root, question, card)
+    if note:
+        typer.echo(note, err=True)
+    return result

@@ -1,0 +1,91 @@
+"""Service commands: the MLflow UI, where things are, stopping Prefect, the version."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the MLflow UI.")] = 5000,
+) -> None:
+    """Start the MLflow UI on the project's store (compare template versions there)."""
+    import os
+
+    from prepops.runtime.paths import Paths
+    from prepops.training.tracking import rehearsal_experiment_id, tracking_uri
+
+    root = Paths().root
+    uri = tracking_uri(root)
+    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
+    if exp := rehearsal_experiment_id(uri):
+        # MLflow 3 opens experiments in its GenAI view; this goes straight to the runs table
+        typer.echo(f"rehearsal runs: http://127.0.0.1:{port}/#/experiments/{exp}/runs")
+    argv = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "ui",
+        "--backend-store-uri",
+        uri,
+        "--default-artifact-root",
+        (root / "mlartifacts").resolve().as_uri(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    os.execv(sys.executable, argv)
+
+
+def where() -> None:
+    """Print where the reports are and where the Prefect and MLflow UIs are."""
+    import os
+
+    from prepops.runtime.paths import Paths
+    from prepops.runtime.prefect_server import prefect_home, server_state
+
+    paths = Paths()
+    reports = sorted(
+        p for p in paths.reports.glob("*") if p.is_file() and not p.name.startswith(".")
+    )
+    typer.echo("reports:")
+    for path in reports:
+        typer.echo(f"  {path}")
+    if not reports:
+        typer.echo("  none yet: run `make run` (or `dvc repro`)")
+    if paths.report.exists():
+        typer.echo(f"Report: {paths.report.as_uri()}")
+    if (docs := paths.data_docs / "index.html").exists():
+        typer.echo(f"Data Docs: {docs}")
+    if url := os.environ.get("PREFECT_API_URL"):
+        typer.echo(f"Prefect UI: {url.removesuffix('/api')} (PREFECT_API_URL)")
+    elif state := server_state(prefect_home(paths.prefect_home)):
+        typer.echo(f"Prefect UI: {state['ui_url']} (local server; `make stop` stops it)")
+    else:
+        typer.echo("Prefect UI: not running; the next `dvc repro` starts it")
+    from prepops.training.tracking import tracking_uri
+
+    uri = tracking_uri(paths.root)
+    if uri.startswith("sqlite:///") and not (paths.root / "mlflow.db").exists():
+        typer.echo("MLflow UI: no runs logged yet (the rehearse stage creates mlflow.db)")
+    else:
+        typer.echo(f"MLflow UI: `prepops ui` (store {uri})")
+
+
+def stop() -> None:
+    """Stop the local Prefect server that pipeline stages share."""
+    from prepops.runtime.paths import Paths
+    from prepops.runtime.prefect_server import prefect_home, stop_server
+
+    stopped = stop_server(prefect_home(Paths().prefect_home))
+    typer.echo("stopped the local Prefect server" if stopped else "no local Prefect server running")
+
+
+def version() -> None:
+    """Print the prepops version."""
+    from prepops import __version__
+
+    typer.echo(__version__)
