@@ -51,8 +51,8 @@ validate: install ## Check the workspace named in params.yaml against the data c
 where: install ## Print where the report and the Prefect and MLflow UIs are
 	@prepops where
 
-stop: ## Stop the local Prefect server started by the pipeline
-	@test -x $(BIN)/prepops && prepops stop || true
+stop: ## Stop the stage runner and the local Prefect server (prepops runner stop)
+	@test -x $(BIN)/prepops && prepops runner stop || true
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (then commit it)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements.lock

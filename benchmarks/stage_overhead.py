@@ -66,12 +66,12 @@ def main() -> None:
         try:
             for _ in range(runs):
                 for stage in ("ingest", "validate"):
-                    elapsed = timed([py, "-m", f"pipelines.{stage}"], project, env)
+                    elapsed = timed([py, "-m", "prepops.runtime.stage", stage], project, env)
                     results[f"{stage} stage, shared server"].append(elapsed)
             temp_env = {**env, "PREPOPS_PREFECT_SERVER": "temporary"}
             for _ in range(max(1, runs - 1)):
                 results["ingest stage, Prefect temporary server"].append(
-                    timed([py, "-m", "pipelines.ingest"], project, temp_env)
+                    timed([py, "-m", "prepops.runtime.stage", "ingest"], project, temp_env)
                 )
         finally:
             server("stop_server", project / ".prefect", env)

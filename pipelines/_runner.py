@@ -13,6 +13,7 @@ from prepops.training.tracking import candidate
 
 
 def run(flow: Callable[..., Any], build_kwargs: Callable[[Settings, Paths], dict]) -> None:
+    """Run a stage's flow with params.yaml; exit 0: completed, 1: failed, 2: bad params or env."""
     paths = Paths()
     try:
         settings = load_settings(paths.params)

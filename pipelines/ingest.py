@@ -16,11 +16,13 @@ from prepops.runtime.paths import Paths
 
 @task(cache_policy=NO_CACHE)
 def load_workspace(root: Path, max_file_bytes: int, quarantine: bool) -> workspace.Workspace:
+    """Load and check the workspace, leaving bad files out when quarantining."""
     return workspace.load(root, max_file_bytes=max_file_bytes, quarantine=quarantine)
 
 
 @task(cache_policy=NO_CACHE)
 def version_ids(root: Path) -> dict:
+    """Version ids of the workspace's templates and evidence, as DVC hashes them."""
     return versioning.versions(root)
 
 
@@ -28,6 +30,7 @@ def version_ids(root: Path) -> dict:
 def write_outputs(
     ws: workspace.Workspace, versions: dict, workspace_param: str, paths: Paths
 ) -> dict:
+    """Stamp rehearsals with the template version; write the tables and the manifest."""
     rehearsals, warnings = ingest.stamp_rehearsals(
         ws.tables["rehearsals"], versions["template_version"]
     )
@@ -63,6 +66,7 @@ def ingest_flow(workspace_dir: str, max_file_bytes: int, on_error: str, root: st
 
 
 def main() -> None:
+    """Run the stage with params.yaml's `workspace`, `limits` and `validate.on_error`."""
     run(
         ingest_flow,
         lambda s, p: {

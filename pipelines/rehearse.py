@@ -20,6 +20,7 @@ from prepops.training.markers import default_phrases, extend
 
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read the rehearsal, expert and evidence tables and the version ids."""
     # only these tables and the version ids: a new round does not rerun this stage
     tables = ingest.load_tables(paths, ("rehearsals", "experts", "evidence"))
     return tables, ingest.read_versions(paths)
@@ -27,6 +28,7 @@ def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict]:
 
 @task(cache_policy=NO_CACHE)
 def score_all(tables: dict[str, pd.DataFrame], extra_phrases: dict) -> list[dict]:
+    """Score every rehearsal with the packaged phrases plus params.yaml's."""
     phrases = extend(default_phrases(), extra_phrases)
     return rehearse.score_rehearsals(
         tables["rehearsals"], tables["experts"], tables["evidence"], phrases
@@ -35,6 +37,7 @@ def score_all(tables: dict[str, pd.DataFrame], extra_phrases: dict) -> list[dict
 
 @task(cache_policy=NO_CACHE)
 def write_outputs(records: list[dict], paths: Paths) -> dict:
+    """Write reports/rehearsals.json and plots/rehearsals.csv; return the per-version summary."""
     by_version = rehearse.by_template_version(records)
     write_json(paths.rehearsal_scores, {"by_template_version": by_version, "rehearsals": records})
     write_csv(paths.plots / "rehearsals.csv", rehearse.plot_rows(records))
@@ -43,6 +46,7 @@ def write_outputs(records: list[dict], paths: Paths) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def track(records: list[dict], manifest: dict, root: Path) -> dict:
+    """Log each new or changed rehearsal as an MLflow run; return the counts."""
     client = tracking.client(root)
     exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), root)
     payloads = [tracking.rehearsal_payload(r, manifest, rehearse.SCORE_METRICS) for r in records]
@@ -51,6 +55,7 @@ def track(records: list[dict], manifest: dict, root: Path) -> dict:
 
 @flow(name="rehearse")
 def rehearse_flow(root: str, settings: Score):
+    """Score and track every rehearsal, logging a summary per template version."""
     logger = get_run_logger()
     paths = Paths(Path(root))
     tables, manifest = read_inputs(paths)
@@ -70,6 +75,7 @@ def rehearse_flow(root: str, settings: Score):
 
 
 def main() -> None:
+    """Run the stage with params.yaml's `score` settings."""
     run(
         rehearse_flow,
         lambda s, p: {"root": str(p.root), "settings": s.score},

@@ -16,6 +16,8 @@ from prepops.runtime.storage import write_text
 
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> dict:
+    """Read the JSON outputs of the earlier stages that the page shows."""
+
     def load(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
 
@@ -34,11 +36,13 @@ def read_inputs(paths: Paths) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def render(inputs: dict) -> str:
+    """Render the report page from the stage outputs."""
     return report.render(inputs)
 
 
 @flow(name="report")
 def report_flow(root: str):
+    """Render and write reports/index.html; return its path."""
     paths = Paths(Path(root))
     html = render(read_inputs(paths))
     write_text(paths.report, html)
@@ -47,6 +51,7 @@ def report_flow(root: str):
 
 
 def main() -> None:
+    """Run the stage (it reads no params.yaml settings)."""
     run(report_flow, lambda s, p: {"root": str(p.root)})
 
 

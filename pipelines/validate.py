@@ -19,27 +19,32 @@ from prepops.runtime.storage import write_json
 
 @task(cache_policy=NO_CACHE)
 def read_tables(paths: Paths):
+    """Read the stored tables and the manifest."""
     return ingest.read_tables(paths)
 
 
 @task(cache_policy=NO_CACHE)
 def recheck(tables):
+    """Contract problems found in the stored tables."""
     return quality.recheck(tables)
 
 
 @task(cache_policy=NO_CACHE)
 def summarize(tables, manifest, pending_after_days: int) -> dict:
+    """Data health as of today: counts, coverage and warnings."""
     return quality.summarize(tables, manifest, dt.date.today(), pending_after_days)
 
 
 @task(cache_policy=NO_CACHE)
 def expectations(tables, pending_after_days: int, as_errors: list[str], paths: Paths) -> list[dict]:
+    """Run the Great Expectations suites and build Data Docs; one row per check."""
     frames = gx_suites.derived(tables, dt.date.today(), pending_after_days)
     return gx_suites.run(frames, paths.data_docs, as_errors)
 
 
 @task(cache_policy=NO_CACHE)
 def write_reports(summary: dict, problems, checks: list[dict], paths: Paths) -> None:
+    """Write reports/validation.json: summary, metrics, problems and expectations."""
     data = quality.metrics(summary, problems)["data"]
     data["expectations_failed"] = sum(not c["success"] for c in checks)
     write_json(

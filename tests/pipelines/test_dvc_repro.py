@@ -69,6 +69,9 @@ def test_cold_repro_writes_every_output(repo) -> None:
     metrics = json.loads((dst / "reports" / "metrics.json").read_text())
     assert metrics["data"]["rounds"] == len(list((dst / "data" / "rounds").glob("*.yaml")))
     assert json.loads((dst / "reports" / "validation.json").read_text())["problems"] == []
+    # the stages went through the runner, which `prepops runner status` shows answering
+    status = sh([str(BIN / "prepops"), "runner", "status", "--json"], dst, repo[1])
+    assert json.loads(status.stdout)["runner"] == {"expected": True, "answering": True}
 
 
 def mlflow_runs(dst: Path) -> int:

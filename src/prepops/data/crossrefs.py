@@ -53,6 +53,7 @@ def references(
 
 
 def cards(tables: dict[str, pd.DataFrame], files: Iterable[str]) -> list[Problem]:
+    """Each expert card is named after its mode, every mode has one, and a backbone exists."""
     found: list[Problem] = []
     experts = tables["experts"]
     for row in experts.itertuples(index=False):

@@ -39,6 +39,7 @@ def derived(
 
 
 def suites(frames: dict[str, pd.DataFrame]) -> dict[str, list]:
+    """The expectations per derived frame; the confidence spread needs three rounds or more."""
     import great_expectations.expectations as gxe
 
     rounds = [gxe.ExpectColumnValuesToBeInSet(column="stale_pending", value_set=[False])]

@@ -37,6 +37,7 @@ def stamp_rehearsals(frame: pd.DataFrame, version: str | None) -> tuple[pd.DataF
 
 
 def manifest(ws: Workspace, versions: dict, warnings: list[str], workspace_param: str) -> dict:
+    """The manifest: file and row counts, quarantined files, warnings and version ids."""
     return {
         "workspace": workspace_param,
         "files": len(ws.files),
@@ -49,6 +50,7 @@ def manifest(ws: Workspace, versions: dict, warnings: list[str], workspace_param
 
 
 def write_tables(tables: dict[str, pd.DataFrame], paths: Paths) -> list[Path]:
+    """Write every table to the feature store as parquet; returns the paths."""
     return [write_parquet(paths.table(name), tables[name]) for name in TABLES]
 
 
@@ -60,6 +62,7 @@ def read_tables(
 
 
 def load_tables(paths: Paths, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Read the named tables from the feature store."""
     return {name: pd.read_parquet(paths.table(name)) for name in names}
 
 
@@ -67,9 +70,11 @@ VERSION_KEYS = ("template_version", "template_md5", "evidence_version", "evidenc
 
 
 def write_manifest(data: dict, paths: Paths) -> Path:
+    """Write manifest.json, and versions.json with the version ids alone (a narrower DVC dep)."""
     write_json(paths.versions, {k: data.get(k) for k in VERSION_KEYS})
     return write_json(paths.manifest, data)
 
 
 def read_versions(paths: Paths) -> dict:
+    """The templates' and evidence's version ids (versions.json)."""
     return json.loads(paths.versions.read_text(encoding="utf-8"))

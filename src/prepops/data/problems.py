@@ -12,6 +12,8 @@ REDACTED = "<redacted>"
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One broken rule: the file, the field path, the rule and the offending value shown."""
+
     file: str
     field: str
     rule: str

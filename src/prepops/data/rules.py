@@ -99,6 +99,7 @@ def _stats(schema, column: str, check_name: str) -> dict[str, Any]:
 
 
 def field_path(row: pd.Series, column: str) -> str:
+    """The cell's field as written in its file, e.g. questions[2].follow_ups[0].kind."""
     if "f_index" in row.index:
         return f"questions[{row['q_index']}].follow_ups[{row['f_index']}].{column}"
     if "q_index" in row.index:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 class ScaffoldError(ValueError):
-    pass
+    """`prepops init` refused to create the workspace (the folder already exists)."""
 
 
 def _files() -> list[tuple[str, bytes]]:

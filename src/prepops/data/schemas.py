@@ -43,11 +43,13 @@ Items = Series[object]
 
 @extensions.register_check_method(statistics=["pattern"], check_type="element_wise")
 def matches(value: object, *, pattern: str) -> bool:
+    """Check: the value is text that fully matches `pattern`."""
     return isinstance(value, str) and re.fullmatch(pattern, value) is not None
 
 
 @extensions.register_check_method(statistics=["fmt"], check_type="element_wise")
 def iso_date(value: object, *, fmt: str) -> bool:
+    """Check: the value is a real calendar date written YYYY-MM-DD (`fmt` names it in errors)."""
     try:
         return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value))) and bool(
             dt.date.fromisoformat(str(value))
@@ -58,6 +60,7 @@ def iso_date(value: object, *, fmt: str) -> bool:
 
 @extensions.register_check_method(statistics=["today"], check_type="element_wise")
 def not_future(value: object, *, today: str) -> bool:
+    """Check: the date is not after `today` ('today': now); iso_date reports unreadable dates."""
     limit = dt.date.today() if today == "today" else dt.date.fromisoformat(today)
     try:
         return dt.date.fromisoformat(str(value)) <= limit
@@ -67,11 +70,13 @@ def not_future(value: object, *, today: str) -> bool:
 
 @extensions.register_check_method(statistics=["allowed"], check_type="element_wise")
 def each_in(value: object, *, allowed: tuple[str, ...]) -> bool:
+    """Check: the value is a list whose every item is one of `allowed`."""
     return isinstance(value, list) and all(isinstance(x, str) and x in allowed for x in value)
 
 
 @extensions.register_check_method(statistics=["pattern"], check_type="element_wise")
 def each_matches(value: object, *, pattern: str) -> bool:
+    """Check: the value is a list whose every item is text fully matching `pattern`."""
     return isinstance(value, list) and all(
         isinstance(x, str) and re.fullmatch(pattern, x) is not None for x in value
     )
@@ -79,6 +84,7 @@ def each_matches(value: object, *, pattern: str) -> bool:
 
 @extensions.register_check_method(statistics=["kind"], check_type="element_wise")
 def non_empty(value: object, *, kind: str) -> bool:
+    """Check, by `kind`: a non-empty list ('list'), non-blank texts ('texts'), or non-blank text."""
     if kind == "list":
         return isinstance(value, list) and len(value) > 0
     if kind == "texts":
@@ -88,6 +94,7 @@ def non_empty(value: object, *, kind: str) -> bool:
 
 @extensions.register_check_method(statistics=["max_words"], check_type="element_wise")
 def word_limit(value: object, *, max_words: int) -> bool:
+    """Check: the text has at most `max_words` whitespace-separated words."""
     return len(str(value).split()) <= max_words
 
 
@@ -104,11 +111,15 @@ class Table(pa.DataFrameModel):
     file: Text
 
     class Config:
+        """pandera options shared by every table: unknown columns are errors, types coerced."""
+
         strict = True
         coerce = True
 
 
 class Rounds(Table):
+    """One row per interview round (rounds/*.yaml); rubric and signals flattened with a dot."""
+
     id: Text = pa.Field(unique=True, **SLUG_RULE)
     company: Text = pa.Field(**TEXT)
     date: Text = pa.Field(**DATE)
@@ -134,6 +145,8 @@ class Rounds(Table):
 
 
 class Questions(Table):
+    """One row per question of a round (its `questions` list)."""
+
     round_id: Text
     q_index: Int
     text: Text = pa.Field(**TEXT)
@@ -146,6 +159,8 @@ class Questions(Table):
 
 
 class FollowUps(Table):
+    """One row per follow-up to a question (`questions[i].follow_ups`)."""
+
     round_id: Text
     q_index: Int
     f_index: Int
@@ -154,6 +169,8 @@ class FollowUps(Table):
 
 
 class Rehearsals(Table):
+    """One row per rehearsal (rehearsals/*.yaml): question, mode and transcript."""
+
     id: Text = pa.Field(unique=True, **SLUG_RULE)
     date: Text = pa.Field(**DATE)
     question: Text = pa.Field(**TEXT)
@@ -166,6 +183,8 @@ class Rehearsals(Table):
 
 
 class Evidence(Table):
+    """One row per evidence packet (evidence/*.yaml): a story, its metric and failure mode."""
+
     id: Text = pa.Field(unique=True, **SLUG_RULE)
     title: Text = pa.Field(**TEXT)
     story: Text = pa.Field(**TEXT)
@@ -181,6 +200,8 @@ class Evidence(Table):
 
 
 class Companies(Table):
+    """One row per company card (companies/*.yaml): role, status, modes and value scores."""
+
     company: Text = pa.Field(unique=True, **TEXT)
     role: Text = pa.Field(**TEXT)
     level: OptText = pa.Field(nullable=True)
@@ -198,6 +219,8 @@ class Companies(Table):
 
 
 class Experts(Table):
+    """One row per expert card (templates/experts/<mode>.yaml): segments, cues, keywords."""
+
     mode: Text = pa.Field(unique=True, isin=MODES)
     segments: Items = pa.Field(non_empty="list", each_matches=r"(?s).*\S.*")
     cues: Items = pa.Field(non_empty="list", each_matches=r"(?s).*\S.*")
@@ -207,6 +230,8 @@ class Experts(Table):
 
 
 class Backbone(Table):
+    """The answer backbone (templates/backbone.yaml): intro, method and principles."""
+
     intro: Text = pa.Field(word_limit=BACKBONE_MAX_WORDS, **TEXT)
     method: Items = pa.Field(non_empty="list", each_matches=r"(?s).*\S.*")
     principles: Items = pa.Field(nullable=True, **TEXTS)

@@ -19,6 +19,8 @@ from prepops.data.yamlsafe import read_yaml
 
 @dataclass
 class Workspace:
+    """A loaded workspace: its tables, every problem, the files read and those quarantined."""
+
     root: Path
     tables: dict[str, pd.DataFrame]
     problems: list[Problem]
@@ -27,6 +29,7 @@ class Workspace:
 
     @property
     def ok(self) -> bool:
+        """True when no problem was found."""
         return not self.problems
 
 

@@ -32,6 +32,7 @@ def stem(word: str) -> str:
 
 
 def analyze(text: str) -> list[str]:
+    """The BM25 analyzer: tokens of `text` without stopwords, stemmed."""
     return [stem(t) for t in tokens(text) if t not in STOPWORDS]
 
 
@@ -79,6 +80,7 @@ def _best(scores: list[float], packets: list[dict]) -> tuple[dict, float]:
 def retrieve(
     question: str, packets: list[dict], mode: str | None, company_stories: list[str]
 ) -> dict[str, Any]:
+    """Best story, metric and failure mode among the packets for a question, with scores."""
     if not packets:
         return {"story": None, "metric": None, "failure_mode": None}
     query = analyze(question)
@@ -125,6 +127,7 @@ def retrieve(
 
 
 def describe_empty(workspace: str) -> str:
+    """The message shown when the workspace has no usable evidence packet."""
     return (
         f"{workspace}/evidence: no usable evidence packets, so there is nothing to retrieve; "
         "add one per story (see docs/contract.md, evidence/*.yaml)"

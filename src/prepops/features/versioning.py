@@ -15,6 +15,7 @@ SHORT = 10  # characters of the md5 shown to people, like a short git hash
 
 
 def file_md5(path: Path) -> str:
+    """The md5 of a file's bytes, read in 1 MiB blocks."""
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -37,10 +38,12 @@ def dir_md5(folder: Path) -> str | None:
 
 
 def short(full: str | None) -> str | None:
+    """The first SHORT characters of an md5, the form shown to people."""
     return full[:SHORT] if full else None
 
 
 def versions(workspace: Path) -> dict[str, str | None]:
+    """Short version ids and full md5s of the workspace's templates/ and evidence/."""
     templates = dir_md5(workspace / "templates")
     evidence = dir_md5(workspace / "evidence")
     return {

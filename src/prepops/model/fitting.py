@@ -64,16 +64,19 @@ def labelled_questions(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def card_cues(tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Each expert card's `cues`, by mode."""
     experts = tables["experts"]
     return {row.mode: _listed(row.cues) for row in experts.itertuples(index=False)}
 
 
 def card_keywords(tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Each expert card's `keywords`, by mode."""
     experts = tables["experts"]
     return {row.mode: _listed(row.keywords) for row in experts.itertuples(index=False)}
 
 
 def company_modes(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str | None, str | None]]:
+    """Company -> (primary_mode, secondary_mode or None), from the company cards."""
     cards = tables["companies"]
     return {
         row.company: (
@@ -85,6 +88,7 @@ def company_modes(tables: dict[str, pd.DataFrame]) -> dict[str, tuple[str | None
 
 
 def seed_questions() -> dict[str, list[str]]:
+    """Packaged example questions per mode (resources/seed_questions.yaml), for training."""
     text = resources.files("prepops").joinpath("resources/seed_questions.yaml").read_text("utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
@@ -119,6 +123,7 @@ def _documents(
 def fit_classifier(
     texts: list[str], labels: list[str], weights: list[float], C: float
 ) -> tuple[TfidfVectorizer, LogisticRegression]:
+    """Fit tf-idf over `router.features` and a weighted logistic regression on the texts."""
     vec = TfidfVectorizer(analyzer=router.features, sublinear_tf=True)
     x = vec.fit_transform(texts)
     # the same convex objective as lbfgs; newton-cg solves it here in 6 steps, 15x faster
@@ -153,6 +158,7 @@ def fit(
     recipe: RouterSettings,
     meta: dict | None = None,
 ) -> router.Router:
+    """Fit a router; it stays rules-only if the classifier is off or sees fewer than two labels."""
     cues = (router.builtin_cues() if recipe.use_builtin_cues else []) + router.card_cues(
         cards, recipe.card_cue_weight
     )
@@ -174,6 +180,7 @@ def fit(
 
 
 def predict(model: router.Router, questions: pd.DataFrame, companies: dict) -> list[str]:
+    """The routed mode of each question, using its company card as the prior."""
     out = []
     for text, company in zip(questions["text"], questions["company"], strict=True):
         primary, secondary = companies.get(company, (None, None))

@@ -13,7 +13,10 @@ import mlflow.pyfunc
 
 
 class RouterModel(mlflow.pyfunc.PythonModel):
+    """The exported router behind MLflow's pyfunc interface."""
+
     def load_context(self, context) -> None:
+        """Load the router JSON logged as the model's `router` artifact."""
         from prepops.model.router import Router
 
         self.router = Router.load(Path(context.artifacts["router"]))

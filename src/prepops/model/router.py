@@ -34,6 +34,7 @@ DEFAULT_PRIOR = {"primary": 0.4, "secondary": 0.25}
 
 
 def tokens(text: str) -> list[str]:
+    """Lowercase word tokens of `text`, curly apostrophes made straight."""
     return [t.replace("’", "'") for t in _TOKEN.findall(text.lower())]
 
 
@@ -55,6 +56,8 @@ def features(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Cue:
+    """A cue phrase that votes for a mode; `pattern` matches it in tokenized text."""
+
     phrase: str
     mode: str
     weight: float
@@ -63,6 +66,7 @@ class Cue:
 
     @classmethod
     def make(cls, phrase: str, mode: str, weight: float, source: str) -> Cue:
+        """Compile a phrase into a cue: a lone `*` is any one word, a trailing `*` any ending."""
         parts = []
         for tok in phrase.lower().split():
             if tok == "*":
@@ -75,6 +79,7 @@ class Cue:
 
 
 def builtin_cues() -> list[Cue]:
+    """The packaged cue phrases (resources/cues.yaml): strong ones weigh 2, weak ones 1."""
     import yaml  # our own packaged resource; safe_load all the same
 
     text = resources.files("prepops").joinpath("resources/cues.yaml").read_text("utf-8")
@@ -110,6 +115,7 @@ def fired(question: str, cues: list[Cue]) -> list[Cue]:
 
 
 def cue_scores(hits: list[Cue]) -> dict[str, float]:
+    """Summed weight of the fired cues, per mode (0 for modes without a hit)."""
     scores = dict.fromkeys(MODES, 0.0)
     for cue in hits:
         scores[cue.mode] += cue.weight
@@ -130,6 +136,7 @@ def prior(primary: str | None, secondary: str | None, masses: dict[str, float]) 
 
 
 def softmax(logits: dict[str, float]) -> dict[str, float]:
+    """Normalize logits per mode into probabilities (shifted by the maximum for stability)."""
     top = max(logits.values())
     exps = {m: math.exp(v - top) for m, v in logits.items()}
     total = sum(exps.values())
@@ -151,6 +158,7 @@ class Router:
 
     # -- the classifier, as sklearn computes it: tf-idf, l2 norm, multinomial logistic --
     def classifier_proba(self, question: str) -> dict[str, float] | None:
+        """Mode probabilities from the exported classifier; None for a rules-only router."""
         if not self.terms:
             return None
         counts = Counter(f for f in features(question) if f in self.terms)
@@ -168,6 +176,7 @@ class Router:
     def route(
         self, question: str, primary: str | None = None, secondary: str | None = None
     ) -> dict[str, Any]:
+        """Route a question: the blended mode, optional secondary, confidence, scores and cues."""
         hits = fired(question, self.cues)
         cues = cue_scores(hits)
         company = prior(primary, secondary, self.prior_masses)
@@ -191,6 +200,7 @@ class Router:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document `from_dict` reads back (format prepops-router/1)."""
         return {
             "format": FORMAT,
             "modes": list(MODES),
@@ -210,6 +220,7 @@ class Router:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Router:
+        """Rebuild from `to_dict` output; ValueError if fitted for other modes or features."""
         if doc.get("format") != FORMAT or doc.get("modes") != list(MODES):
             raise ValueError(f"not a {FORMAT} model for modes {', '.join(MODES)}")
         if tuple(doc["features"]["char_ngrams"]) != CHAR_NGRAMS:
@@ -227,6 +238,7 @@ class Router:
 
     @classmethod
     def load(cls, path: Path) -> Router:
+        """Read an exported router from its JSON file."""
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 

@@ -32,6 +32,7 @@ def _uri(fig) -> str:
 
 
 def empty(message: str) -> str:
+    """A figure holding only `message`, for a section without enough data."""
     fig, ax = plt.subplots(figsize=(5, 1.2))
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center")
@@ -39,6 +40,7 @@ def empty(message: str) -> str:
 
 
 def funnel(funnel: dict) -> str:
+    """Bars per company: rounds, outcomes known, and advanced or offer out of known."""
     companies = sorted(funnel)
     if not companies:
         return empty("no rounds yet (n=0)")
@@ -62,6 +64,7 @@ def funnel(funnel: dict) -> str:
 
 
 def reliability(overall: dict) -> str:
+    """Reliability diagram: own confidence against share advanced, Wilson 95% per bin."""
     bins = overall.get("reliability") or []
     if not bins:
         return empty(f"insufficient data for a reliability diagram (n={overall.get('n', 0)})")
@@ -92,6 +95,7 @@ def reliability(overall: dict) -> str:
 
 
 def rehearsal_progress(by_version: dict) -> str:
+    """Special-token coverage and filler rate, per template version."""
     versions = sorted(by_version, key=lambda v: by_version[v].get("first_date") or "")
     if not versions:
         return empty("no rehearsals yet (n=0)")
@@ -120,6 +124,7 @@ def rehearsal_progress(by_version: dict) -> str:
 
 
 def drift_heatmap(drift: dict) -> str:
+    """Heatmap of each company's Jensen-Shannon distance to the rest, per feature."""
     companies = sorted(drift)
     features = sorted({f for c in companies for f in drift[c]})
     if not companies or not features:
@@ -144,6 +149,7 @@ def drift_heatmap(drift: dict) -> str:
 
 
 def allocation(alloc: dict) -> str:
+    """Next week's hours per active loop, as allocated by Thompson sampling."""
     loops = alloc.get("loops") or []
     if not loops:
         return empty("no active loop: no hours to allocate")

@@ -23,6 +23,7 @@ SECTIONS = (
 
 
 def environment() -> Environment:
+    """The Jinja2 environment over the packaged report templates, autoescaping everything."""
     return Environment(
         loader=PackageLoader("prepops", "resources/report"),
         autoescape=True,  # every {{ value }} is HTML-escaped; nothing is marked safe
@@ -33,6 +34,7 @@ def environment() -> Environment:
 
 
 def context(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The template variables: stage outputs reshaped for the page, figures as data: URIs."""
     metrics, calibration = inputs["metrics"], inputs["calibration"]
     scorecard, rehearsals = inputs["scorecard"], inputs["rehearsals"]
     findings, plan, allocation = inputs["findings"], inputs["plan"], inputs["allocation"]
@@ -73,4 +75,5 @@ def context(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(inputs: dict[str, Any]) -> str:
+    """Render the whole report page (index.html.j2) from the stage outputs."""
     return environment().get_template("index.html.j2").render(**context(inputs))

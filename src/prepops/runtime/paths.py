@@ -49,8 +49,10 @@ class Paths:
         self.prefect_home = self.root / ".prefect"
 
     def table(self, name: str) -> Path:
+        """The feature store's parquet file for table `name`."""
         return self.processed / f"{name}.parquet"
 
     def workspace(self, value: str | os.PathLike[str]) -> Path:
+        """The workspace folder for params.yaml `workspace`: `~` expanded, relative to root."""
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.root / path

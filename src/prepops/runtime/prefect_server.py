@@ -39,6 +39,7 @@ _UNUSED_SERVICES = (
 
 
 def healthy(url: str, timeout: float = 1.0) -> bool:
+    """True if the Prefect API at `url` answers /health within `timeout` seconds."""
     import urllib.request  # here: every stage's launcher imports this module (22 ms)
 
     try:
@@ -55,6 +56,7 @@ def _free_port() -> int:
 
 
 def prefect_home(default: Path) -> Path:
+    """PREFECT_HOME, else `default`, as an absolute path."""
     return Path(os.environ.get("PREFECT_HOME") or default).expanduser().resolve()
 
 
@@ -66,6 +68,7 @@ def _recorded(home: Path) -> dict | None:
 
 
 def alive(pid: int) -> bool:
+    """True if process `pid` exists, even when another user owns it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

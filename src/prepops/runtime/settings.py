@@ -17,10 +17,14 @@ class _Frozen(BaseModel):
 
 
 class Limits(_Frozen):
+    """params.yaml `limits`: the size cap on workspace files."""
+
     max_file_bytes: int = Field(1_000_000, gt=0)
 
 
 class Validate(_Frozen):
+    """params.yaml `validate`: what bad files do, and when data warnings become errors."""
+
     on_error: Literal["fail", "quarantine"] = "fail"
     pending_after_days: int = Field(21, ge=1)
     # Great Expectations checks that fail the stage instead of warning, by expectation type
@@ -28,6 +32,8 @@ class Validate(_Frozen):
 
 
 class PhraseLists(_Frozen):
+    """params.yaml `score.phrases`: phrases added to the packaged lists, per kind."""
+
     fillers: list[str] = []
     units: list[str] = []
     currency: list[str] = []
@@ -43,10 +49,14 @@ class PhraseLists(_Frozen):
 
 
 class Score(_Frozen):
+    """params.yaml `score`: how the rehearse stage scores transcripts."""
+
     phrases: PhraseLists = PhraseLists()  # added to the defaults in resources/phrases.yaml
 
 
 class Evaluate(_Frozen):
+    """params.yaml `evaluate`: thresholds and seed of the evaluate stage."""
+
     confidence_threshold: float = Field(0.5, ge=0, le=1)  # "high" confidence from here up
     min_n: int = Field(5, ge=2)  # below this a figure says "insufficient data"
     strong_rubric: float = Field(4.0, ge=1, le=5)  # mean rubric of a "strong" round
@@ -54,12 +64,16 @@ class Evaluate(_Frozen):
 
 
 class RouterWeights(_Frozen):
+    """params.yaml `router.weights`: how much each signal counts in the routing blend."""
+
     classifier: float = Field(1.0, ge=0)  # the learned text classifier (log-probability)
     cues: float = Field(1.0, ge=0)  # cue phrases that fired (summed weights)
     prior: float = Field(1.0, ge=0)  # the company card's primary/secondary mode
 
 
 class Router(_Frozen):
+    """params.yaml `router`: how train_router fits, cross-validates and gates the router."""
+
     C: float = Field(4.0, gt=0)  # inverse regularization of the logistic regression
     question_weight: float = Field(3.0, gt=0)  # a logged question counts this many cue phrases
     card_cue_weight: float = Field(1.5, ge=0)  # your cards' cues; built-in: 2 strong, 1 weak
@@ -75,6 +89,8 @@ class Router(_Frozen):
 
 
 class Monitor(_Frozen):
+    """params.yaml `monitor`: significance levels and tolerances of the monitor checks."""
+
     min_n: int = Field(5, ge=2)  # below this a check is not run: insufficient_data
     alpha: float = Field(0.05, gt=0, lt=1)  # medium: Holm-adjusted within a kind of check
     alpha_high: float = Field(0.01, gt=0, lt=1)  # high: Holm over all tests, large effect
@@ -85,12 +101,16 @@ class Monitor(_Frozen):
 
 
 class Plan(_Frozen):
+    """params.yaml `plan`: next week's hours budget, sampling seed and plan date."""
+
     hours: float = Field(10.0, ge=0)  # next week's preparation budget
     seed: int = 0  # Thompson sampling draws
     as_of: dt.date | None = None  # plan date, YYYY-MM-DD; default: the day the stage runs
 
 
 class Settings(_Frozen):
+    """The whole of params.yaml; a missing section takes its defaults."""
+
     workspace: str = "data"
     limits: Limits = Limits()
     validate_: Validate = Field(Validate(), alias="validate")
@@ -106,6 +126,7 @@ class SettingsError(ValueError):
 
 
 def load_settings(path: Path) -> Settings:
+    """Read params.yaml (all defaults if absent); SettingsError names each bad key."""
     if not path.is_file():
         return Settings()
     try:

@@ -25,10 +25,12 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_text(path: Path, text: str) -> Path:
+    """Atomically write `text` as UTF-8."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_json(path: Path, data: Any, compact: bool = False) -> Path:
+    """Atomically write `data` as JSON with sorted keys; other values via str()."""
     indent, seps = (None, (",", ":")) if compact else (2, None)
     text = json.dumps(data, indent=indent, separators=seps, sort_keys=True, default=str)
     return write_text(path, text + "\n")
@@ -54,6 +56,7 @@ def write_csv(path: Path, frame: Any) -> Path:
 
 
 def write_parquet(path: Path, frame: Any) -> Path:
+    """Atomically write a DataFrame as parquet, without its index."""
     return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 

@@ -76,6 +76,8 @@ _CLAUSE_START = {"so", "and", "but", "um", "uh", "erm", "then", "because", "or",
 
 @dataclass(frozen=True)
 class Phrases:
+    """The phrase lists answers are scored with: fillers, markers, units and currency."""
+
     fillers: tuple[str, ...]
     markers: dict[str, tuple[str, ...]]
     units: tuple[str, ...]
@@ -84,6 +86,7 @@ class Phrases:
 
 @cache
 def default_phrases() -> Phrases:
+    """The packaged phrase lists (resources/phrases.yaml), read once per process."""
     raw = yaml.safe_load((resources.files("prepops") / "resources" / "phrases.yaml").read_text())
     return Phrases(
         tuple(raw["fillers"]),
@@ -141,6 +144,7 @@ def like_fillers(text: str) -> list[int]:
 
 
 def numeric_anchors(text: str, phrases: Phrases) -> list[str]:
+    """Numbers with a unit, percent sign or currency, in order of appearance."""
     units = "|".join(sorted((re.escape(u) for u in phrases.units), key=len, reverse=True))
     money = "|".join(re.escape(c) for c in phrases.currency)
     number = rf"(?:\d[\d,]*(?:\.\d+)?|(?:{_SPELLED})(?=\s))"
@@ -174,6 +178,7 @@ def _header_separators(text: str) -> list[int]:
 
 
 def order_score(first: dict[str, int]) -> float | None:
+    """Share of pairs of first occurrences in canonical ORDER; None with fewer than two."""
     present = [k for k in ORDER if k in first]
     pairs = [(a, b) for i, a in enumerate(present) for b in present[i + 1 :]]
     if not pairs:

@@ -39,6 +39,7 @@ def mlflow_name(kind: str) -> str:
 
 
 def tracking_uri(root: Path) -> str:
+    """MLFLOW_TRACKING_URI, else the project's mlflow.db SQLite file (absolute path)."""
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(root / 'mlflow.db').resolve()}"
 
 
@@ -61,6 +62,7 @@ def rehearsal_experiment_id(uri: str) -> str | None:
 
 
 def git_commit(root: Path) -> str:
+    """The commit checked out at `root`, or 'unknown' without git."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
@@ -71,12 +73,14 @@ def git_commit(root: Path) -> str:
 
 
 def client(root: Path):
+    """An MlflowClient on the project's tracking URI (imports MLflow)."""
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=tracking_uri(root))
 
 
 def experiment_id(mlflow_client, name: str, root: Path) -> str:
+    """Id of experiment `name`, created if missing (artifacts under mlartifacts/<name>)."""
     found = mlflow_client.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id

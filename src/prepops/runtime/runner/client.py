@@ -99,7 +99,7 @@ def delegate(home: Path, module: str) -> int | None:
         "env": dict(os.environ),
         "fingerprint": fingerprint(code_dirs()),
     }
-    deadline = time.monotonic() + float(os.environ.get("PREPOPS_WARM_WAIT_S", "30"))
+    deadline = time.monotonic() + float(os.environ.get("PREPOPS_RUNNER_WAIT_S", "30"))
     conn = connect(home, deadline)
     if conn is None:
         return None

@@ -186,6 +186,7 @@ def _relay(conn: socket.socket, pid: int, read_fd: int, status_fd: int) -> None:
 
 
 def serve(home: Path, api: str) -> None:
+    """Warm the stages' imports, then fork a child per request on the socket until code changes."""
     from prepops.runtime.prefect_server import flow_settings
 
     own = fingerprint(code_dirs())
