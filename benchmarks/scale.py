@@ -68,8 +68,9 @@ from pathlib import Path
 from prepops.evaluation import headline as evaluate
 from prepops.data import ingest
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Evaluate
 tables, _ = ingest.read_tables(Paths(Path(sys.argv[1])))
-evaluate.evaluate(tables, 0.5, 5, 4.0, 0)
+evaluate.evaluate(tables, Evaluate())
 """,
     "monitor": """
 import json, sys

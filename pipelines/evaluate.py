@@ -11,15 +11,16 @@ from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
 from prepops.data import ingest
-from prepops.evaluation import calibration
-from prepops.evaluation import headline as evaluate
+from prepops.evaluation import calibration, headline
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Evaluate
 from prepops.runtime.storage import write_csv, write_json
 from prepops.training import tracking
 
 
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict, dict, dict, dict]:
+    """The tables, and the validate, rehearse and train_router stages' reports."""
     tables, manifest = ingest.read_tables(paths)
     validation = json.loads(paths.validation.read_text(encoding="utf-8"))
     rehearsals = json.loads(paths.rehearsal_scores.read_text(encoding="utf-8"))
@@ -28,14 +29,18 @@ def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict, dict, dict
 
 
 @task(cache_policy=NO_CACHE)
-def compute(
-    tables: dict[str, pd.DataFrame], threshold: float, min_n: int, strong: float, seed: int
-) -> dict:
-    return evaluate.evaluate(tables, threshold, min_n, strong, seed)
+def compute(tables: dict[str, pd.DataFrame], training: dict, settings: Evaluate) -> dict:
+    """Scorecard, calibration, diagnosis (with the router's view) and the confusion rows."""
+    result = headline.with_router(headline.evaluate(tables, settings), training)
+    result["confusion_rows"] = calibration.confusion_rows(
+        tables["rounds"], settings.confidence_threshold
+    )
+    return result
 
 
 @task(cache_policy=NO_CACHE)
 def write_reports(result: dict, metrics: dict, paths: Paths) -> list[Path]:
+    """The JSON reports, the plot tables and metrics.json; the reports MLflow keeps."""
     written = [
         write_json(paths.scorecard, result["scorecard"]),
         write_json(paths.calibration, result["calibration"]),
@@ -49,6 +54,7 @@ def write_reports(result: dict, metrics: dict, paths: Paths) -> list[Path]:
 
 @task(cache_policy=NO_CACHE)
 def track(metrics: dict, artifacts: list[Path], manifest: dict, root: Path) -> str:
+    """One MLflow run with the flat metrics, the reports and the data versions; its id."""
     client = tracking.client(root)
     exp = tracking.experiment_id(client, tracking.mlflow_name("evaluation"), root)
     tags = {
@@ -58,17 +64,17 @@ def track(metrics: dict, artifacts: list[Path], manifest: dict, root: Path) -> s
         "dvc_template_md5": manifest.get("template_md5") or "unknown",
         "dvc_evidence_md5": manifest.get("evidence_md5") or "unknown",
     }
-    return tracking.log_evaluation(client, exp, evaluate.flat(metrics), artifacts, tags)
+    return tracking.log_evaluation(client, exp, headline.flat(metrics), artifacts, tags)
 
 
 @flow(name="evaluate")
-def evaluate_flow(root: str, threshold: float, min_n: int, strong: float, seed: int):
+def evaluate_flow(root: str, settings: Evaluate):
+    """Read the tables and reports, evaluate, write the reports, log the run."""
     logger = get_run_logger()
     paths = Paths(Path(root))
     tables, validation, rehearsals, manifest, training = read_inputs(paths)
-    result = evaluate.with_router(compute(tables, threshold, min_n, strong, seed), training)
-    result["confusion_rows"] = calibration.confusion_rows(tables["rounds"], threshold)
-    metrics = evaluate.headline(
+    result = compute(tables, training, settings)
+    metrics = headline.headline(
         result,
         validation["data"],
         rehearsals["by_template_version"],
@@ -90,16 +96,8 @@ def evaluate_flow(root: str, threshold: float, min_n: int, strong: float, seed: 
 
 
 def main() -> None:
-    run(
-        evaluate_flow,
-        lambda s, p: {
-            "root": str(p.root),
-            "threshold": s.evaluate.confidence_threshold,
-            "min_n": s.evaluate.min_n,
-            "strong": s.evaluate.strong_rubric,
-            "seed": s.evaluate.seed,
-        },
-    )
+    """`python -m pipelines.evaluate`: the flow with params.yaml's `evaluate` settings."""
+    run(evaluate_flow, lambda s, p: {"root": str(p.root), "settings": s.evaluate})
 
 
 if __name__ == "__main__":

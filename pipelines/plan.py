@@ -3,7 +3,6 @@ next week's prep hours by Thompson sampling -> reports/plan.json, plan.md, alloc
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,44 +14,43 @@ from pipelines._runner import run
 from prepops.data import ingest
 from prepops.retraining import bandit, plan
 from prepops.runtime.paths import Paths
+from prepops.runtime.settings import Plan
 from prepops.runtime.storage import write_csv, write_json, write_text
 
 
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: Paths) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The rounds and company cards, and the monitor stage's findings."""
     tables, _ = ingest.read_tables(paths, ("rounds", "companies"))
     return tables, json.loads(paths.findings.read_text(encoding="utf-8"))
 
 
 @task(cache_policy=NO_CACHE)
-def make_plan(findings: dict, tables: dict, as_of: dt.date, hours: float, seed: int):
-    patches = plan.build(findings["findings"], tables["companies"], as_of)
-    allocation = bandit.allocate(tables["rounds"], tables["companies"], hours, seed)
+def make_plan(findings: dict, tables: dict, settings: Plan) -> tuple[dict, dict]:
+    """The dated patches and next week's hours per loop."""
+    patches = plan.build(findings["findings"], tables["companies"], settings.as_of)
+    allocation = bandit.allocate(
+        tables["rounds"], tables["companies"], settings.hours, settings.seed
+    )
     return patches, allocation
 
 
 @task(cache_policy=NO_CACHE)
 def write_outputs(patches: dict, allocation: dict, paths: Paths) -> None:
+    """plan.json, allocation.json, plan.md and the hours plot table."""
     write_json(paths.plan_json, patches)
     write_json(paths.allocation, allocation)
     write_text(paths.plan_md, plan.markdown(patches, allocation))
-    rows = pd.DataFrame(
-        [
-            {"company": lp["company"], "hours": lp["hours"], "share": lp["share"]}
-            for lp in allocation["loops"]
-        ],
-        columns=["company", "hours", "share"],
-    )
-    write_csv(paths.plots / "allocation.csv", rows)
+    write_csv(paths.plots / "allocation.csv", bandit.allocation_rows(allocation))
 
 
 @flow(name="plan")
-def plan_flow(root: str, hours: float, seed: int, as_of: str | None):
+def plan_flow(root: str, settings: Plan):
+    """Read the findings and tables, plan the patches and hours, write them."""
     logger = get_run_logger()
     paths = Paths(Path(root))
     tables, findings = read_inputs(paths)
-    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    patches, allocation = make_plan(findings, tables, day, hours, seed)
+    patches, allocation = make_plan(findings, tables, settings)
     write_outputs(patches, allocation, paths)
     logger.info("plan: %s patch(es) as of %s", len(patches["patches"]), patches["as_of"])
     for lp in allocation["loops"]:
@@ -61,15 +59,8 @@ def plan_flow(root: str, hours: float, seed: int, as_of: str | None):
 
 
 def main() -> None:
-    run(
-        plan_flow,
-        lambda s, p: {
-            "root": str(p.root),
-            "hours": s.plan.hours,
-            "seed": s.plan.seed,
-            "as_of": s.plan.as_of.isoformat() if s.plan.as_of else None,
-        },
-    )
+    """`python -m pipelines.plan`: the flow with params.yaml's `plan` settings."""
+    run(plan_flow, lambda s, p: {"root": str(p.root), "settings": s.plan})
 
 
 if __name__ == "__main__":

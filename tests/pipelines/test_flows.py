@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def test_rehearse_and_evaluate_flows(
     from pipelines.train_router import train_router_flow
     from pipelines.validate import validate_flow
     from prepops.model.router import Router
-    from prepops.runtime.settings import Score, Settings, Validate
+    from prepops.runtime.settings import Plan, Score, Settings, Validate
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -112,9 +113,7 @@ def test_rehearse_and_evaluate_flows(
     assert training["cross_validation"]["n"] == training["labelled_questions"] > 0
     champion = tmp_path / "reports" / "router" / "champion.json"
     assert Router.load(champion).route("Design a cache for a feed")["mode"] == "architecture"
-    state = evaluate_flow(
-        root=str(tmp_path), threshold=0.5, min_n=5, strong=4.0, seed=0, return_state=True
-    )
+    state = evaluate_flow(root=str(tmp_path), settings=Settings().evaluate, return_state=True)
     assert state.is_completed(), state.message
     metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
     assert metrics["data"]["rehearsals"] == n
@@ -125,7 +124,7 @@ def test_rehearse_and_evaluate_flows(
     assert metrics["diagnosis"]["misrouted_router_would_fix"] == would["accuracy"]
     for flow_fn, kwargs in (
         (monitor_flow, {"settings": Settings().monitor, "strong_rubric": 4.0}),
-        (plan_flow, {"hours": 8.0, "seed": 1, "as_of": "2026-11-20"}),
+        (plan_flow, {"settings": Plan(hours=8.0, seed=1, as_of=dt.date(2026, 11, 20))}),
         (report_flow, {}),
     ):
         state = flow_fn(root=str(tmp_path), **kwargs, return_state=True)
@@ -154,7 +153,7 @@ def test_rehearse_and_evaluate_flows(
 
 
 def test_plan_date_from_params_reaches_the_flow(monkeypatch) -> None:
-    """params.yaml `plan.as_of` is a date; the flow gets it as ISO text."""
+    """params.yaml `plan.as_of` is a date; the flow gets the `plan` settings whole."""
     import pipelines.plan as stage
     from prepops.runtime.paths import Paths
     from prepops.runtime.settings import Settings
@@ -163,5 +162,6 @@ def test_plan_date_from_params_reaches_the_flow(monkeypatch) -> None:
     monkeypatch.setattr(stage, "run", lambda flow, build: got.update(build=build))
     stage.main()
     settings = Settings.model_validate({"plan": {"as_of": "2026-11-20"}})
-    assert got["build"](settings, Paths())["as_of"] == "2026-11-20"
-    assert got["build"](Settings(), Paths())["as_of"] is None
+    assert got["build"](settings, Paths())["settings"] == settings.plan
+    assert got["build"](settings, Paths())["settings"].as_of == dt.date(2026, 11, 20)
+    assert got["build"](Settings(), Paths())["settings"].as_of is None

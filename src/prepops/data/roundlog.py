@@ -136,22 +136,48 @@ def capture(workspace: Path, ask: Ask) -> dict:
     companies = names(workspace, "companies", "company")
     evidence = names(workspace, "evidence", "id")
     taken = set(names(workspace, "rounds", "id"))
+    doc = _when_and_where(ask, companies)
+    round_id = ask("Round id", default=_default_id(doc), value_proc=_new_id(workspace, taken))
+    doc = {"id": round_id, **doc}  # the id leads the file
+    _how_it_went(ask, doc)
+    _readings(ask, doc)
+    questions = _questions(ask, evidence)
+    if questions:
+        doc["questions"] = questions
+    _optional(ask, doc, "notes", "Notes (stay in this file only; blank: skip)")
+    return doc
+
+
+def _when_and_where(ask: Ask, companies: list[str]) -> dict[str, Any]:
+    """Company (offered from the cards when there are any), date and stage."""
     doc: dict[str, Any] = {}
     doc["company"] = ask("Company", type=click.Choice(companies)) if companies else ask("Company")
     doc["date"] = ask("Date (YYYY-MM-DD)", default=dt.date.today().isoformat(), value_proc=_date)
     doc["stage"] = ask("Stage", type=click.Choice(STAGES))
-    default_id = re.sub(
-        r"[^a-z0-9]+", "-", f"{doc['company']}-{doc['stage']}-{doc['date']}".lower()
-    )
+    return doc
 
-    def new_id(text: str) -> str:
+
+def _default_id(doc: dict[str, Any]) -> str:
+    """company-stage-date as a slug."""
+    text = f"{doc['company']}-{doc['stage']}-{doc['date']}".lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80]
+
+
+def _new_id(workspace: Path, taken: set[str]) -> Callable[[str], str]:
+    """A parser that accepts a well-formed round id no round has yet."""
+
+    def parse(text: str) -> str:
         if not SLUG.fullmatch(text):
             raise click.BadParameter(f"must match {SLUG.pattern}")
         if text in taken or (workspace / "rounds" / f"{text}.yaml").exists():
             raise click.BadParameter("a round with this id exists already")
         return text
 
-    doc = {"id": ask("Round id", default=default_id.strip("-")[:80], value_proc=new_id), **doc}
+    return parse
+
+
+def _how_it_went(ask: Ask, doc: dict[str, Any]) -> None:
+    """Duration, confidence (asked before the outcome), outcome, interviewer, AI tools."""
     _optional(ask, doc, "duration_min", "Duration in minutes (blank: skip)", click.IntRange(5, 600))
     doc["confidence"] = ask(
         "Your confidence of advancing, 0..1, BEFORE the outcome", type=click.FloatRange(0, 1)
@@ -162,6 +188,10 @@ def capture(workspace: Path, ask: Ask) -> dict:
         ask, doc, "interviewer_id", "Interviewer pseudonym for inter-rater statistics (blank: skip)"
     )
     doc["ai_assist"] = ask("Were AI tools allowed?", type=bool, default=False)
+
+
+def _readings(ask: Ask, doc: dict[str, Any]) -> None:
+    """Rubric scores, signal counts and feedback tags, each optional."""
     _optional(
         ask,
         doc,
@@ -177,16 +207,18 @@ def capture(workspace: Path, ask: Ask) -> dict:
         _pairs(SIGNALS, 0, None),
     )
     _optional(ask, doc, "feedback", "Feedback tags, comma-separated (e.g. too-long)", _tags)
-    questions = []
+
+
+def _questions(ask: Ask, evidence: list[str]) -> list[dict]:
+    """Questions until a blank one."""
+    questions: list[dict] = []
     while (q := _question(ask, evidence, len(questions))) is not None:
         questions.append(q)
-    if questions:
-        doc["questions"] = questions
-    _optional(ask, doc, "notes", "Notes (stay in this file only; blank: skip)")
-    return doc
+    return questions
 
 
 def check(workspace: Path, doc: dict) -> list[Problem]:
+    """The round's problems against the schema, and a company without a card."""
     rel = f"rounds/{doc['id']}.yaml"
     problems = check_document(doc, "rounds", rel)
     if doc["company"] not in names(workspace, "companies", "company"):
@@ -195,6 +227,7 @@ def check(workspace: Path, doc: dict) -> list[Problem]:
 
 
 def write(workspace: Path, doc: dict) -> Path:
+    """Write the round as rounds/<id>.yaml; never overwrites an existing file."""
     text = "# Logged with `prepops log`.\n" + yaml.safe_dump(
         doc, sort_keys=False, allow_unicode=True, width=96
     )

@@ -9,6 +9,8 @@ dimensions, follow-ups and feedback from the same mixes, and rehearsal quality i
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +81,8 @@ class Plant:
 
 @dataclass(frozen=True)
 class Spec:
+    """Size, seed, period and planted effects of a synthetic workspace."""
+
     rounds: int = 32
     companies: int = 4
     rehearsals: int = 24
@@ -119,98 +123,114 @@ def _question(rng: np.random.Generator, mode_p: np.ndarray, n: int) -> dict:
     }
 
 
+# wanted-mode mixes: every company alike, or one company's shifted toward the first mode
+BASE_MODES = np.full(len(MODES), 1 / len(MODES))
+SHIFTED_MODES = np.array([0.8, 0.1, 0.04, 0.03, 0.03])
+STAGES, STAGE_P = list(STAGE_MIX), np.array(list(STAGE_MIX.values()))
+
+
 def documents(spec: Spec) -> list[tuple[str, str, dict]]:
     """(table, relative path, mapping) for every file of the workspace."""
+    # one generator drawn from in a fixed order: the same seed gives the same workspace
     rng = np.random.default_rng(spec.seed)
-    plant = spec.plant
-    names = [
-        NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES)}")
-        for i in range(spec.companies)
-    ]
+    names = _company_names(spec.companies)
     docs: list[tuple[str, str, dict]] = [
         ("companies", f"companies/c{i:03d}.yaml", _card(i, n, rng)) for i, n in enumerate(names)
     ]
-    base_modes = np.full(len(MODES), 1 / len(MODES))
-    shifted_modes = np.array([0.8, 0.1, 0.04, 0.03, 0.03])
-    stages, stage_p = list(STAGE_MIX), np.array(list(STAGE_MIX.values()))
-    q_counter = 0
-    for r in range(spec.rounds):
-        c = r % spec.companies
-        day = spec.start + dt.timedelta(days=int(rng.integers(0, spec.days)))
-        confidence = float(np.clip(rng.beta(4, 3), 0.05, 0.95))
-        p_advance = confidence
-        if plant.overconfident == c:
-            confidence = float(np.clip(rng.beta(18, 2), 0.05, 0.98))
-            p_advance = max(0.02, confidence - plant.overconfidence_gap)
-        outcome = "advanced" if rng.random() < p_advance else "rejected"
-        mode_p = shifted_modes if plant.shifted == c else base_modes
-        questions = []
-        for _ in range(int(rng.integers(2, 5))):
-            q_counter += 1
-            questions.append(_question(rng, mode_p, q_counter))
-        dims = rng.choice(RUBRIC_DIMENSIONS, size=int(rng.integers(2, 5)), replace=False)
-        # feedback is mostly company-specific (local noise); a shared tag now and then
-        own = TAGS[(2 * c) % len(TAGS) : (2 * c) % len(TAGS) + 2]
-        tags = [t for t in own if rng.random() < 0.3]
-        tags += [TAGS[int(rng.integers(len(TAGS)))]] if rng.random() < 0.05 else []
-        if plant.consensus_tag and rng.random() < 0.6:
-            tags.append(plant.consensus_tag)
-        docs.append(
-            (
-                "rounds",
-                f"rounds/r{r:06d}.yaml",
-                {
-                    "id": f"r{r:06d}",
-                    "company": names[c],
-                    "date": day.isoformat(),
-                    "stage": stages[rng.choice(len(stages), p=stage_p)],
-                    "duration_min": int(rng.choice([30, 45, 60])),
-                    "confidence": round(confidence, 2),
-                    "outcome": outcome,
-                    "interviewer_id": f"i{int(rng.integers(0, 20))}",
-                    # the rubric tracks the outcome, as a reading of the round should
-                    "rubric": {
-                        str(d): int(
-                            np.clip(
-                                round(rng.normal(4.2 if outcome == "advanced" else 2.8, 0.7)), 1, 5
-                            )
-                        )
-                        for d in dims
-                    },
-                    "signals": {
-                        k: int(rng.poisson(1.0))
-                        for k in ("clarifications", "rescues", "topic_shifts", "positive_cues")
-                    },
-                    "feedback": sorted(set(tags)),
-                    "questions": questions,
-                },
-            )
-        )
-    for j in range(spec.rehearsals):
-        day = spec.start + dt.timedelta(days=int(j * spec.days / max(1, spec.rehearsals)))
-        mode = MODES[j % len(MODES)]
-        quality = 0.8 if not plant.rehearsal_decline else 0.95 - 0.9 * j / max(1, spec.rehearsals)
-        pieces = [s.format(mode=mode) for s in OPENERS["good"] if rng.random() < quality]
-        pieces += [s for s in OPENERS["weak"] if rng.random() > quality]
-        docs.append(
-            (
-                "rehearsals",
-                f"rehearsals/h{j:06d}.yaml",
-                {
-                    "id": f"h{j:06d}",
-                    "date": day.isoformat(),
-                    "question": f"Practice question {j}",
-                    "mode": mode,
-                    "company": names[j % spec.companies],
-                    "duration_s": 60 + int(rng.integers(0, 60)),
-                    "transcript": " ".join(pieces) or "That's my answer.",
-                    "self_score": int(rng.integers(1, 6)),
-                    "template_version": "synthetic",
-                },
-            )
-        )
-    docs += _library()
-    return docs
+    numbers = itertools.count(1)  # questions are numbered across rounds
+    docs += [
+        ("rounds", f"rounds/r{r:06d}.yaml", _round(r, spec, names, rng, numbers))
+        for r in range(spec.rounds)
+    ]
+    docs += [
+        ("rehearsals", f"rehearsals/h{j:06d}.yaml", _rehearsal(j, spec, names, rng))
+        for j in range(spec.rehearsals)
+    ]
+    return docs + _library()
+
+
+def _company_names(n: int) -> list[str]:
+    """NAMES in turn, numbered once they run out ("Helix 1")."""
+    return [
+        NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES)}") for i in range(n)
+    ]
+
+
+def _confidence(rng: np.random.Generator, plant: Plant, c: int) -> tuple[float, float]:
+    """The confidence written down and the true chance of advancing (equal unless planted)."""
+    confidence = float(np.clip(rng.beta(4, 3), 0.05, 0.95))
+    if plant.overconfident != c:
+        return confidence, confidence
+    confidence = float(np.clip(rng.beta(18, 2), 0.05, 0.98))
+    return confidence, max(0.02, confidence - plant.overconfidence_gap)
+
+
+def _feedback(rng: np.random.Generator, plant: Plant, c: int) -> list[str]:
+    """Mostly company-specific tags (local noise), a shared tag now and then."""
+    own = TAGS[(2 * c) % len(TAGS) : (2 * c) % len(TAGS) + 2]
+    tags = [t for t in own if rng.random() < 0.3]
+    tags += [TAGS[int(rng.integers(len(TAGS)))]] if rng.random() < 0.05 else []
+    if plant.consensus_tag and rng.random() < 0.6:
+        tags.append(plant.consensus_tag)
+    return sorted(set(tags))
+
+
+def _rubric(rng: np.random.Generator, dims: np.ndarray, outcome: str) -> dict[str, int]:
+    """Scores that track the outcome, as a reading of the round should."""
+    centre = 4.2 if outcome == "advanced" else 2.8
+    return {str(d): int(np.clip(round(rng.normal(centre, 0.7)), 1, 5)) for d in dims}
+
+
+def _round(
+    r: int, spec: Spec, names: list[str], rng: np.random.Generator, numbers: Iterator[int]
+) -> dict:
+    """Round r, at company r mod companies; draws in the order the seed's workspace fixes."""
+    c = r % spec.companies
+    day = spec.start + dt.timedelta(days=int(rng.integers(0, spec.days)))
+    confidence, p_advance = _confidence(rng, spec.plant, c)
+    outcome = "advanced" if rng.random() < p_advance else "rejected"
+    mode_p = SHIFTED_MODES if spec.plant.shifted == c else BASE_MODES
+    questions = [_question(rng, mode_p, next(numbers)) for _ in range(int(rng.integers(2, 5)))]
+    dims = rng.choice(RUBRIC_DIMENSIONS, size=int(rng.integers(2, 5)), replace=False)
+    feedback = _feedback(rng, spec.plant, c)
+    return {
+        "id": f"r{r:06d}",
+        "company": names[c],
+        "date": day.isoformat(),
+        "stage": STAGES[rng.choice(len(STAGES), p=STAGE_P)],
+        "duration_min": int(rng.choice([30, 45, 60])),
+        "confidence": round(confidence, 2),
+        "outcome": outcome,
+        "interviewer_id": f"i{int(rng.integers(0, 20))}",
+        "rubric": _rubric(rng, dims, outcome),
+        "signals": {
+            k: int(rng.poisson(1.0))
+            for k in ("clarifications", "rescues", "topic_shifts", "positive_cues")
+        },
+        "feedback": feedback,
+        "questions": questions,
+    }
+
+
+def _rehearsal(j: int, spec: Spec, names: list[str], rng: np.random.Generator) -> dict:
+    """Rehearsal j, spread evenly over the period; good pieces kept with the quality's chance."""
+    day = spec.start + dt.timedelta(days=int(j * spec.days / max(1, spec.rehearsals)))
+    mode = MODES[j % len(MODES)]
+    decline = spec.plant.rehearsal_decline
+    quality = 0.8 if not decline else 0.95 - 0.9 * j / max(1, spec.rehearsals)
+    pieces = [s.format(mode=mode) for s in OPENERS["good"] if rng.random() < quality]
+    pieces += [s for s in OPENERS["weak"] if rng.random() > quality]
+    return {
+        "id": f"h{j:06d}",
+        "date": day.isoformat(),
+        "question": f"Practice question {j}",
+        "mode": mode,
+        "company": names[j % spec.companies],
+        "duration_s": 60 + int(rng.integers(0, 60)),
+        "transcript": " ".join(pieces) or "That's my answer.",
+        "self_score": int(rng.integers(1, 6)),
+        "template_version": "synthetic",
+    }
 
 
 def _library() -> list[tuple[str, str, dict]]:

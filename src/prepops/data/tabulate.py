@@ -31,6 +31,15 @@ def _kinds(table: str) -> dict[str, str]:
 
 KINDS = {table: _kinds(table) for table in SCHEMAS}
 MAPS = {table: {c.split(".")[0] for c in kinds if "." in c} for table, kinds in KINDS.items()}
+# the keys a nested map may hold, and the field names offered when a key is unknown
+SUBKEYS = {
+    table: {m: [c.split(".", 1)[1] for c in KINDS[table] if c.startswith(m + ".")] for m in maps}
+    for table, maps in MAPS.items()
+}
+KNOWN = {
+    table: sorted({c.split(".")[0] for c in kinds} | {k for t, k in CHILDREN if t == table})
+    for table, kinds in KINDS.items()
+}
 
 
 @dataclass
@@ -64,88 +73,114 @@ def flatten(
     doc: dict[str, Any], table: str, rel: str, out: Rows, path: str = "", **keys: Any
 ) -> None:
     """Append one row for `doc` to `out.tables[table]` (and rows of child tables)."""
-    kinds = KINDS[table]
     row: dict[str, Any] = {"file": rel, **keys}
     children: list[tuple[str, list[Any]]] = []
     for key, value in doc.items():
-        if not isinstance(key, str) or not key.strip():
-            out.problems.append(
-                Problem(rel, path + repr(key), "field names must be non-empty text")
-            )
-            continue
-        where = path + key
-        if key in SENSITIVE_FIELDS and table == "rounds":
-            if value is not None and not isinstance(value, str):
-                out.problems.append(Problem(rel, where, "must be text", show(value, key)))
-            continue  # sensitive: validated, never tabulated
-        if (table, key) in CHILDREN:
-            if value is None:
-                continue
-            if not isinstance(value, list):
-                out.problems.append(Problem(rel, where, "must be a list", show(value)))
-                continue
-            children.append((key, value))
-        elif key in MAPS[table]:
-            if value is None:
-                continue
-            if not isinstance(value, dict):
-                out.problems.append(Problem(rel, where, "must be a map of fields", show(value)))
-                continue
-            subkeys = [c.split(".", 1)[1] for c in kinds if c.startswith(key + ".")]
-            for sub, subvalue in value.items():
-                column = f"{key}.{sub}"
-                if column not in kinds:
-                    out.problems.append(_unknown(rel, where + ".", str(sub), subkeys))
-                elif isinstance(subvalue, dict | list):
-                    out.problems.append(
-                        Problem(
-                            rel,
-                            column if not path else path + column,
-                            "must be a single value",
-                            show(subvalue),
-                        )
-                    )
-                else:
-                    row[column] = _scalar(subvalue, kinds[column])
-        elif key in kinds:
-            kind = kinds[key]
-            if kind == "list":
-                if value is not None and not isinstance(value, list):
-                    out.problems.append(Problem(rel, where, "must be a list", show(value)))
-                    continue
-                if key == "feedback" and value:
-                    value = [normalize_tag(v) if isinstance(v, str) else v for v in value]
-            elif isinstance(value, dict | list):
-                out.problems.append(Problem(rel, where, "must be a single value", show(value)))
-                continue
-            row[key] = _scalar(value, kind) if kind != "list" else value
+        if (table, key) in CHILDREN and isinstance(value, list):
+            children.append((key, value))  # flattened after the parent, which they point to
         else:
-            known = sorted(
-                {c.split(".")[0] for c in kinds} | {c for _, c in CHILDREN if _ == table}
-            )
-            out.problems.append(_unknown(rel, path, key, known))
+            _field(row, out.problems, table, key, value, rel, path)
     out.tables[table].append(row)
     for key, items in children:
-        child = CHILDREN[(table, key)]
-        for i, item in enumerate(items):
-            child_path = f"{path}{key}[{i}]."
-            if not isinstance(item, dict):
-                out.problems.append(
-                    Problem(rel, child_path[:-1], "must be a map of fields", show(item))
-                )
-                continue
-            if child == "questions":
-                flatten(
-                    item, child, rel, out, child_path, round_id=str(doc.get("id", "")), q_index=i
-                )
-            else:
-                flatten(
-                    item,
-                    child,
-                    rel,
-                    out,
-                    child_path,
-                    round_id=keys.get("round_id"),
-                    q_index=keys.get("q_index"),
-                    f_index=i,
-                )
+        _flatten_children(doc, table, key, items, rel, out, path, keys)
+
+
+# The field helpers write into the row and the problem list, not return new ones: they run
+# once per field of every file (returning new dicts per field made flatten ~30 % slower).
+
+
+def _field(
+    row: dict[str, Any],
+    problems: list[Problem],
+    table: str,
+    key: Any,
+    value: Any,
+    rel: str,
+    path: str,
+) -> None:
+    """One field of a document: the columns it fills, or the problems that keep it out."""
+    if not isinstance(key, str) or not key.strip():
+        problems.append(Problem(rel, path + repr(key), "field names must be non-empty text"))
+    elif key in SENSITIVE_FIELDS and table == "rounds":  # validated, never tabulated
+        if value is not None and not isinstance(value, str):
+            problems.append(Problem(rel, path + key, "must be text", show(value, key)))
+    elif (table, key) in CHILDREN:  # a list of children never gets here
+        if value is not None:
+            problems.append(Problem(rel, path + key, "must be a list", show(value)))
+    elif key in MAPS[table]:
+        _map_cells(row, problems, table, key, value, rel, path)
+    elif (kind := KINDS[table].get(key)) is None:
+        problems.append(_unknown(rel, path, key, KNOWN[table]))
+    elif kind == "list":
+        _list_cell(row, problems, key, value, rel, path + key)
+    elif isinstance(value, dict | list):
+        problems.append(Problem(rel, path + key, "must be a single value", show(value)))
+    else:  # the common case, kept in line: a single value
+        row[key] = _scalar(value, kind)
+
+
+def _map_cells(
+    row: dict[str, Any],
+    problems: list[Problem],
+    table: str,
+    key: str,
+    value: Any,
+    rel: str,
+    path: str,
+) -> None:
+    """A nested map (`rubric`, `signals`, ...): one `map.key` column per single value."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        problems.append(Problem(rel, path + key, "must be a map of fields", show(value)))
+        return
+    kinds = KINDS[table]
+    for sub, subvalue in value.items():
+        column = f"{key}.{sub}"
+        if column not in kinds:
+            problems.append(_unknown(rel, path + key + ".", str(sub), SUBKEYS[table][key]))
+        elif isinstance(subvalue, dict | list):
+            problems.append(Problem(rel, path + column, "must be a single value", show(subvalue)))
+        else:
+            row[column] = _scalar(subvalue, kinds[column])
+
+
+def _list_cell(
+    row: dict[str, Any], problems: list[Problem], key: str, value: Any, rel: str, where: str
+) -> None:
+    """A list column (feedback tags normalized as the contract spells them)."""
+    if value is not None and not isinstance(value, list):
+        problems.append(Problem(rel, where, "must be a list", show(value)))
+    elif key == "feedback" and value:
+        row[key] = [normalize_tag(v) if isinstance(v, str) else v for v in value]
+    else:
+        row[key] = value
+
+
+def _flatten_children(
+    parent: dict[str, Any],
+    table: str,
+    key: str,
+    items: list[Any],
+    rel: str,
+    out: Rows,
+    path: str,
+    keys: dict[str, Any],
+) -> None:
+    """Rows for a list of child maps (a round's questions, a question's follow-ups)."""
+    child = CHILDREN[(table, key)]
+    for i, item in enumerate(items):
+        child_path = f"{path}{key}[{i}]."
+        if not isinstance(item, dict):
+            out.problems.append(
+                Problem(rel, child_path[:-1], "must be a map of fields", show(item))
+            )
+            continue
+        flatten(item, child, rel, out, child_path, **_child_keys(child, parent, keys, i))
+
+
+def _child_keys(child: str, parent: dict[str, Any], keys: dict[str, Any], i: int) -> dict:
+    """The keys that tie a child row to its round (and question)."""
+    if child == "questions":
+        return {"round_id": str(parent.get("id", "")), "q_index": i}
+    return {"round_id": keys.get("round_id"), "q_index": keys.get("q_index"), "f_index": i}

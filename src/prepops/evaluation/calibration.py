@@ -15,6 +15,7 @@ NEGATIVE = {"rejected", "downleveled"}
 
 
 def labelled(rounds: pd.DataFrame) -> pd.DataFrame:
+    """Rounds with a known outcome, with y = 1 for advanced or offer."""
     known = rounds[rounds["outcome"].isin(POSITIVE | NEGATIVE)]
     return known.assign(y=known["outcome"].isin(POSITIVE).astype(int))[
         ["id", "company", "date", "confidence", "y"]
@@ -22,6 +23,7 @@ def labelled(rounds: pd.DataFrame) -> pd.DataFrame:
 
 
 def wilson(successes: int, n: int) -> list[float] | None:
+    """95 % Wilson interval of a proportion (None without data)."""
     if n == 0:
         return None
     ci = stats.binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
@@ -32,10 +34,12 @@ LARGE_N = 2000  # above this, the bootstrap costs seconds and adds nothing
 
 
 def brier(p: np.ndarray, y: np.ndarray) -> float:
+    """Mean squared error of the stated confidences."""
     return float(np.mean((p - y) ** 2))
 
 
 def brier_interval(p: np.ndarray, y: np.ndarray, seed: int) -> list[float] | None:
+    """95 % interval of the Brier score: bootstrap, or normal for large n."""
     if len(p) > LARGE_N:  # a mean of squared errors: its normal interval is exact enough
         errors = (p - y) ** 2
         half = 1.96 * float(errors.std(ddof=1)) / np.sqrt(len(errors))
@@ -92,6 +96,7 @@ def confusion(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, int]:
 
 
 def summarize(frame: pd.DataFrame, threshold: float, min_n: int, seed: int) -> dict:
+    """One group's calibration figures, or "insufficient data" below min_n."""
     p = frame["confidence"].to_numpy(dtype=float)
     y = frame["y"].to_numpy(dtype=int)
     n = len(frame)
@@ -115,6 +120,7 @@ def summarize(frame: pd.DataFrame, threshold: float, min_n: int, seed: int) -> d
 
 
 def calibrate(rounds: pd.DataFrame, threshold: float, min_n: int, seed: int) -> dict:
+    """Calibration overall and per company; how many rounds were left out."""
     frame = labelled(rounds)
     return {
         "threshold": threshold,

@@ -32,6 +32,7 @@ def _markers(value) -> set[str] | None:
 def question_findings(
     questions: pd.DataFrame, follow_ups: pd.DataFrame, rounds: pd.DataFrame
 ) -> list[dict]:
+    """Each question with a symptom, or in a lost round with markers missing: its evidence."""
     # plain dicts: one pandas lookup per question costs seconds at 100k rounds
     kinds = Counter(
         zip(
@@ -45,50 +46,62 @@ def question_findings(
     outcomes = dict(zip(rounds["id"], rounds["outcome"], strict=True))
     found = []
     for q in questions.itertuples(index=False):
-        strong: dict[str, list[str]] = {layer: [] for layer in LAYERS}
-        weak: dict[str, list[str]] = {layer: [] for layer in LAYERS}
-        markers = _markers(q.markers)
-        n_clarifying = kinds.get((q.round_id, int(q.q_index), "clarifying"), 0)
-        n_corrective = kinds.get((q.round_id, int(q.q_index), "corrective"), 0)
-        if n_clarifying:
-            strong["encoding"].append(f"{n_clarifying} clarifying follow-up(s)")
-        clar = clarifications.get(q.round_id)
-        if pd.notna(clar) and clar > 0:
-            weak["encoding"].append(f"{int(clar)} clarification(s) in the round")
-        if isinstance(q.mode_wanted, str) and q.mode_wanted != q.mode_used:
-            strong["routing"].append(f"answered as {q.mode_used}; it wanted {q.mode_wanted}")
-        if pd.notna(q.rescued) and bool(q.rescued):
-            strong["decoding"].append("the interviewer had to rescue the answer")
-        if n_corrective:
-            strong["decoding"].append(f"{n_corrective} corrective follow-up(s)")
-        if markers is not None:
-            weak["encoding"] += [
-                f"no {m} marker" for m in ("restatement", "constraint") if m not in markers
-            ]
-            weak["decoding"] += [
-                f"no {m} marker" for m in ("robustness", "stop") if m not in markers
-            ]
+        strong = _strong(q, kinds)
+        weak = _weak(q, clarifications.get(q.round_id))
         lost = outcomes.get(q.round_id) in NEGATIVE
-        if not any(strong.values()) and not (lost and any(weak.values())):
-            continue
-        evidence = {
-            layer: strong[layer] + weak[layer] for layer in LAYERS if strong[layer] + weak[layer]
-        }
-        ranked = [layer for layer in LAYERS if strong[layer]] or list(evidence)
-        found.append(
-            {
-                "round_id": q.round_id,
-                "question": int(q.q_index),
-                "text": q.text,
-                "primary": ranked[0],
-                "layers": list(evidence),
-                "evidence": evidence,
-            }
-        )
+        if any(strong.values()) or (lost and any(weak.values())):
+            found.append(_finding(q, strong, weak))
     return found
 
 
+def _strong(q, kinds: Counter) -> dict[str, list[str]]:
+    """The question's own symptoms, by layer."""
+    strong: dict[str, list[str]] = {layer: [] for layer in LAYERS}
+    n_clarifying = kinds.get((q.round_id, int(q.q_index), "clarifying"), 0)
+    n_corrective = kinds.get((q.round_id, int(q.q_index), "corrective"), 0)
+    if n_clarifying:
+        strong["encoding"].append(f"{n_clarifying} clarifying follow-up(s)")
+    if isinstance(q.mode_wanted, str) and q.mode_wanted != q.mode_used:
+        strong["routing"].append(f"answered as {q.mode_used}; it wanted {q.mode_wanted}")
+    if pd.notna(q.rescued) and bool(q.rescued):
+        strong["decoding"].append("the interviewer had to rescue the answer")
+    if n_corrective:
+        strong["decoding"].append(f"{n_corrective} corrective follow-up(s)")
+    return strong
+
+
+def _weak(q, clarifications) -> dict[str, list[str]]:
+    """Weaker evidence, by layer: the round's clarifications and the markers missing."""
+    weak: dict[str, list[str]] = {layer: [] for layer in LAYERS}
+    if pd.notna(clarifications) and clarifications > 0:
+        weak["encoding"].append(f"{int(clarifications)} clarification(s) in the round")
+    markers = _markers(q.markers)
+    if markers is not None:
+        weak["encoding"] += [
+            f"no {m} marker" for m in ("restatement", "constraint") if m not in markers
+        ]
+        weak["decoding"] += [f"no {m} marker" for m in ("robustness", "stop") if m not in markers]
+    return weak
+
+
+def _finding(q, strong: dict[str, list[str]], weak: dict[str, list[str]]) -> dict:
+    """The question's evidence by layer; primary: the earliest layer with a symptom."""
+    evidence = {
+        layer: strong[layer] + weak[layer] for layer in LAYERS if strong[layer] + weak[layer]
+    }
+    ranked = [layer for layer in LAYERS if strong[layer]] or list(evidence)
+    return {
+        "round_id": q.round_id,
+        "question": int(q.q_index),
+        "text": q.text,
+        "primary": ranked[0],
+        "layers": list(evidence),
+        "evidence": evidence,
+    }
+
+
 def diagnose(tables: dict[str, pd.DataFrame]) -> dict:
+    """Findings per question and per round, layer counts and the misrouting rate."""
     rounds, questions = tables["rounds"], tables["questions"]
     findings = question_findings(questions, tables["follow_ups"], rounds)
     per_round: dict[str, dict] = {}

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from prepops.evaluation import calibration, diagnosis, scorecard
+from prepops.runtime.settings import Evaluate
 
 
-def evaluate(tables: dict, threshold: float, min_n: int, strong: float, seed: int) -> dict:
+def evaluate(tables: dict, settings: Evaluate) -> dict:
+    """Scorecard, calibration and diagnosis of the workspace's tables."""
     return {
-        "scorecard": scorecard.build(tables, strong),
-        "calibration": calibration.calibrate(tables["rounds"], threshold, min_n, seed),
+        "scorecard": scorecard.build(tables, settings.strong_rubric),
+        "calibration": calibration.calibrate(
+            tables["rounds"], settings.confidence_threshold, settings.min_n, settings.seed
+        ),
         "diagnosis": diagnosis.diagnose(tables),
     }
 

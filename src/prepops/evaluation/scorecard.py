@@ -49,6 +49,7 @@ def loss_proxy(rounds: pd.DataFrame, follow_ups: pd.DataFrame) -> dict:
 
 
 def robustness(questions: pd.DataFrame, follow_ups: pd.DataFrame) -> dict:
+    """Follow-up kinds, and how often an adversarial follow-up needed a rescue."""
     kinds = follow_ups["kind"].value_counts()
     n = len(follow_ups)
     adversarial = follow_ups[follow_ups["kind"] == "adversarial"][
@@ -76,6 +77,7 @@ def robustness(questions: pd.DataFrame, follow_ups: pd.DataFrame) -> dict:
 
 
 def rubric_coverage(rounds: pd.DataFrame) -> dict:
+    """Per rubric dimension: how often it is scored, and its scores."""
     rubric = _rubric(rounds)
     return {
         col.split(".", 1)[1]: {
@@ -87,6 +89,7 @@ def rubric_coverage(rounds: pd.DataFrame) -> dict:
 
 
 def latency(questions: pd.DataFrame) -> dict:
+    """Seconds to a coherent first answer, overall and per wanted mode."""
     s = questions["first_answer_s"].dropna().astype(float)
     by_mode = questions.assign(mode=questions["mode_wanted"].fillna(questions["mode_used"]))
     return {
@@ -100,6 +103,7 @@ def latency(questions: pd.DataFrame) -> dict:
 
 
 def variance_across_days(rounds: pd.DataFrame) -> dict:
+    """How much the daily mean performance varies."""
     daily = (
         rounds.assign(perf=performance(rounds))
         .dropna(subset=["perf"])
@@ -116,6 +120,7 @@ def variance_across_days(rounds: pd.DataFrame) -> dict:
 
 
 def inter_rater(rounds: pd.DataFrame) -> dict:
+    """Per rubric dimension: how far apart the interviewers' mean scores are."""
     rubric = _rubric(rounds).assign(rater=rounds["interviewer_id"])
     out = {}
     for col in [c for c in rubric.columns if c.startswith("rubric.")]:
@@ -146,6 +151,7 @@ def generalization(rounds: pd.DataFrame) -> dict:
 
 
 def decision_threshold(rounds: pd.DataFrame, strong: float) -> dict:
+    """Rounds scored strong (mean rubric >= strong) that were rejected anyway."""
     frame = rounds.assign(perf=performance(rounds))
     strong_rounds = frame[(frame["perf"] >= strong) & frame["outcome"].isin(POSITIVE | NEGATIVE)]
     rejected = strong_rounds[strong_rounds["outcome"].isin(NEGATIVE)]
@@ -179,6 +185,7 @@ def funnel(rounds: pd.DataFrame) -> dict:
 
 
 def build(tables: dict[str, pd.DataFrame], strong: float) -> dict:
+    """The whole scorecard."""
     rounds, questions, follow_ups = tables["rounds"], tables["questions"], tables["follow_ups"]
     return {
         "n_rounds": len(rounds),

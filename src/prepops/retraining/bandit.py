@@ -34,20 +34,8 @@ def allocate(
     draws: int = 10_000,
     step: float = 0.5,
 ) -> dict:
-    active = companies[companies["status"] == "active"]
-    loops = []
-    for card in active.to_dict("records"):  # "value.comp_k" is no attribute name
-        mine = rounds[rounds["company"] == card["company"]]
-        won = int(mine["outcome"].isin(POSITIVE).sum())
-        lost = int(mine["outcome"].isin(NEGATIVE).sum())
-        loops.append(
-            {
-                "company": card["company"],
-                "advanced": won,
-                "rejected": lost,
-                "weight": round(value_weight(card), 4),
-            }
-        )
+    """Split `hours` over the active loops in `step`s by value-weighted Thompson sampling."""
+    loops = _loops(rounds, companies[companies["status"] == "active"])
     others = sorted(set(companies["company"]) - {lp["company"] for lp in loops})
     result = {
         "hours_budget": hours,
@@ -59,17 +47,11 @@ def allocate(
     }
     if not loops:
         return result
-    rng = np.random.default_rng(seed)
     alpha = np.array([1 + lp["advanced"] for lp in loops], dtype=float)
     beta = np.array([1 + lp["rejected"] for lp in loops], dtype=float)
     weight = np.array([lp["weight"] for lp in loops])
-    theta = rng.beta(alpha, beta, size=(draws, len(loops)))
-    wins = np.bincount((theta * weight).argmax(axis=1), minlength=len(loops)) / draws
-    raw = wins * hours
-    alloc = np.floor(raw / step) * step  # whole steps, the leftover to the largest remainders
-    left = round((hours - alloc.sum()) / step)
-    for i in np.argsort(-(raw - alloc))[: max(left, 0)]:
-        alloc[i] += step
+    wins = _win_shares(alpha, beta, weight, seed, draws)
+    alloc = _whole_steps(wins * hours, hours, step)
     for lp, a, b, share, h in zip(loops, alpha, beta, wins, alloc, strict=True):
         result["loops"].append(
             lp
@@ -82,3 +64,48 @@ def allocate(
         )
     result["loops"].sort(key=lambda lp: -lp["hours"])
     return result
+
+
+def _loops(rounds: pd.DataFrame, active: pd.DataFrame) -> list[dict]:
+    """Each active loop's rounds advanced and rejected, and its card's value weight."""
+    loops = []
+    for card in active.to_dict("records"):  # "value.comp_k" is no attribute name
+        mine = rounds[rounds["company"] == card["company"]]
+        loops.append(
+            {
+                "company": card["company"],
+                "advanced": int(mine["outcome"].isin(POSITIVE).sum()),
+                "rejected": int(mine["outcome"].isin(NEGATIVE).sum()),
+                "weight": round(value_weight(card), 4),
+            }
+        )
+    return loops
+
+
+def _win_shares(
+    alpha: np.ndarray, beta: np.ndarray, weight: np.ndarray, seed: int, draws: int
+) -> np.ndarray:
+    """How often each loop's value-weighted posterior draw is the largest."""
+    rng = np.random.default_rng(seed)
+    theta = rng.beta(alpha, beta, size=(draws, len(alpha)))
+    return np.bincount((theta * weight).argmax(axis=1), minlength=len(alpha)) / draws
+
+
+def _whole_steps(raw: np.ndarray, hours: float, step: float) -> np.ndarray:
+    """Hours in whole steps; the steps left over go to the largest remainders."""
+    alloc = np.floor(raw / step) * step
+    left = round((hours - alloc.sum()) / step)
+    for i in np.argsort(-(raw - alloc))[: max(left, 0)]:
+        alloc[i] += step
+    return alloc
+
+
+def allocation_rows(allocation: dict) -> pd.DataFrame:
+    """Hours per loop for DVC plots (company, hours, share)."""
+    return pd.DataFrame(
+        [
+            {"company": lp["company"], "hours": lp["hours"], "share": lp["share"]}
+            for lp in allocation["loops"]
+        ],
+        columns=["company", "hours", "share"],
+    )

@@ -9,6 +9,7 @@ import pandas as pd
 from prepops.data.scaffold import create
 from prepops.data.workspace import load
 from prepops.evaluation import headline as evaluate
+from prepops.runtime.settings import Evaluate
 from prepops.training import scoring as rehearse
 from prepops.training.markers import default_phrases
 
@@ -27,7 +28,7 @@ def stored(ws: Path, tmp: Path) -> dict[str, pd.DataFrame]:
 def test_empty_workspace_gives_insufficient_data_not_errors(tmp_path: Path) -> None:
     create(tmp_path / "ws")
     tables = stored(tmp_path / "ws", tmp_path)
-    result = evaluate.evaluate(tables, 0.5, 5, 4.0, 0)
+    result = evaluate.evaluate(tables, Evaluate())
     assert result["calibration"]["overall"]["status"] == "insufficient data"
     assert result["calibration"]["overall"]["n"] == 0
     metrics = evaluate.headline(result, {"rounds": 0}, {})
@@ -49,7 +50,7 @@ def test_demo_headline_and_flat_metrics(demo_ws: Path, tmp_path: Path) -> None:
     assert list(by_version) == ["cdd83d023b", "b965b44471"]  # in order of first use
     assert by_version["b965b44471"]["coverage"] > by_version["cdd83d023b"]["coverage"]
     assert by_version["b965b44471"]["filler_rate"] < by_version["cdd83d023b"]["filler_rate"]
-    result = evaluate.evaluate(tables, 0.5, 5, 4.0, 0)
+    result = evaluate.evaluate(tables, Evaluate())
     metrics = evaluate.headline(result, {"rounds": len(tables["rounds"])}, by_version)
     flat = evaluate.flat(metrics)
     assert flat["data.rounds"] == len(tables["rounds"])

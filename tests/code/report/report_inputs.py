@@ -12,7 +12,7 @@ from prepops.evaluation import headline as evaluate
 from prepops.evaluation import scorecard
 from prepops.monitoring.monitor import monitor
 from prepops.retraining import bandit, plan
-from prepops.runtime.settings import Monitor
+from prepops.runtime.settings import Evaluate, Monitor
 from prepops.training import scoring as rehearse
 from prepops.training.markers import default_phrases
 
@@ -37,7 +37,7 @@ def inputs(ws: Path) -> dict:
         t["rehearsals"], t["experts"], t["evidence"], default_phrases()
     )
     by_version = rehearse.by_template_version(records)
-    result = evaluate.evaluate(t, 0.5, 5, 4.0, 0)
+    result = evaluate.evaluate(t, Evaluate())
     found = monitor(t, records, Monitor(), 4.0)
     companies = t["companies"]
     return {

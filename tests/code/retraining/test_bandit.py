@@ -63,3 +63,13 @@ def test_value_signals_weigh_in() -> None:
 def test_no_active_loop_means_no_hours() -> None:
     out = bandit.allocate(rounds(A=(1, 0)), cards(A="paused"), 10, seed=0)
     assert out["loops"] == [] and out["no_hours"] == {"A": "paused"}
+
+
+def test_allocation_rows_are_the_loops_hours_for_the_plot() -> None:
+    out = bandit.allocate(rounds(A=(3, 1), B=(1, 3)), cards(A="active", B="active"), 10, seed=0)
+    rows = bandit.allocation_rows(out)
+    assert list(rows.columns) == ["company", "hours", "share"]
+    assert rows.to_dict("records") == [
+        {k: lp[k] for k in ("company", "hours", "share")} for lp in out["loops"]
+    ]
+    assert bandit.allocation_rows({"loops": []}).empty

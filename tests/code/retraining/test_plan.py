@@ -98,3 +98,8 @@ def test_markdown_cells_cannot_break_the_table() -> None:
     )
     text = plan.markdown(out, {"hours_budget": 1, "loops": [], "no_hours": {}})
     assert "a\\|b.yaml" in text
+
+
+def test_plan_without_a_date_is_as_of_today() -> None:
+    assert plan.build(FINDINGS, COMPANIES)["as_of"] == dt.date.today().isoformat()
+    assert plan.build(FINDINGS, COMPANIES, None) == plan.build(FINDINGS, COMPANIES, dt.date.today())

@@ -89,9 +89,12 @@ def test_no_sensitive_text_reaches_the_store(demo_ws: Path, store: Path) -> None
         edit(demo_ws, rel, lambda d: d.update(interviewer=CANARY, notes=f"{CANARY} said no"))
     _log(demo_ws, store)
     from prepops.evaluation.headline import evaluate, flat, headline
+    from prepops.runtime.settings import Evaluate
 
     tables = load(demo_ws).tables
-    result = evaluate(tables, 0.5, 5, 4.0, 0)
+    result = evaluate(
+        tables, Evaluate(confidence_threshold=0.5, min_n=5, strong_rubric=4.0, seed=0)
+    )
     client = tracking.client(store)
     exp = tracking.experiment_id(client, tracking.mlflow_name("evaluation"), store)
     report = store / "scorecard.json"
