@@ -188,9 +188,9 @@ def test_a_new_round_reruns_what_reads_rounds_only(repo) -> None:
         new.unlink()
 
 
-def test_edited_code_never_runs_stale_in_the_warm_runner(repo) -> None:
+def test_edited_code_never_runs_stale_in_the_runner(repo) -> None:
     dst, _ = repo
-    quality = dst / "src" / "prepops" / "quality.py"
+    quality = dst / "src" / "prepops" / "data" / "quality.py"
     quality.write_text(
         quality.read_text().replace(
             'warnings = list(manifest.get("warnings", []))',
