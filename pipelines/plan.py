@@ -60,7 +60,7 @@ def plan_flow(root: str, settings: Plan):
 
 def main() -> None:
     """`python -m pipelines.plan`: the flow with params.yaml's `plan` settings."""
-    run(plan_flow, lambda s, p: {"root": str(p.root), "settings": s.plan})
+    run(plan_flow, lambda s, p: {"root": str(p.root), "settings": s.plan_as_of()})
 
 
 if __name__ == "__main__":

@@ -30,15 +30,16 @@ def recheck(tables):
 
 
 @task(cache_policy=NO_CACHE)
-def summarize(tables, manifest, pending_after_days: int) -> dict:
-    """Data health as of today: counts, coverage and warnings."""
-    return quality.summarize(tables, manifest, dt.date.today(), pending_after_days)
+def summarize(tables, manifest, as_of: dt.date, pending_after_days: int) -> dict:
+    """Data health as of the run's day: counts, coverage and warnings."""
+    return quality.summarize(tables, manifest, as_of, pending_after_days)
 
 
 @task(cache_policy=NO_CACHE)
-def expectations(tables, pending_after_days: int, as_errors: list[str], paths: Paths) -> list[dict]:
+def expectations(tables, as_of: dt.date, settings: Validate, paths: Paths) -> list[dict]:
     """Run the Great Expectations suites and build Data Docs; one row per check."""
-    frames = gx_suites.derived(tables, dt.date.today(), pending_after_days)
+    frames = gx_suites.derived(tables, as_of, settings.pending_after_days)
+    as_errors = settings.expectations_as_errors
     return gx_suites.run(frames, paths.data_docs, as_errors)
 
 
@@ -80,15 +81,14 @@ def log_results(summary: dict, checks: list[dict], problems: list) -> None:
 
 
 @flow(name="validate")
-def validate_flow(root: str, settings: Validate):
+def validate_flow(root: str, settings: Validate, as_of: dt.date | None = None):
     """Recheck the stored tables, summarize data health, run the expectation suites."""
     paths = Paths(Path(root))
     tables, manifest = read_tables(paths)
     problems = recheck(tables)
-    summary = summarize(tables, manifest, settings.pending_after_days)
-    checks = expectations(
-        tables, settings.pending_after_days, settings.expectations_as_errors, paths
-    )
+    day = as_of or dt.date.today()  # params.yaml `as_of`: the week the run is about
+    summary = summarize(tables, manifest, day, settings.pending_after_days)
+    checks = expectations(tables, day, settings, paths)
     write_reports(summary, problems, checks, paths)
     log_results(summary, checks, problems)
     if problems:
@@ -105,7 +105,10 @@ def validate_flow(root: str, settings: Validate):
 
 def main() -> None:
     """Run the stage with params.yaml's `validate` settings."""
-    run(validate_flow, lambda s, p: {"root": str(p.root), "settings": s.validate_})
+    run(
+        validate_flow,
+        lambda s, p: {"root": str(p.root), "settings": s.validate_, "as_of": s.as_of},
+    )
 
 
 if __name__ == "__main__":

@@ -62,7 +62,9 @@ def init(
         typer.echo(message, err=not ok)
         if not ok:
             raise typer.Exit(1)
-    typer.echo(f"next: set `workspace: {directory}` in params.yaml, then `dvc repro`")
+    typer.echo(
+        f"next: set `workspace: {directory}` and `as_of: null` in params.yaml, then `dvc repro`"
+    )
 
 
 def synth(

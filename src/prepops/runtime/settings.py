@@ -112,6 +112,9 @@ class Settings(_Frozen):
     """The whole of params.yaml; a missing section takes its defaults."""
 
     workspace: str = "data"
+    # The day the week's run is about: pending outcomes age and the plan is dated from it.
+    # None: the day each stage runs. The demo pins its week so its outputs never change.
+    as_of: dt.date | None = None
     limits: Limits = Limits()
     validate_: Validate = Field(Validate(), alias="validate")
     score: Score = Score()
@@ -119,6 +122,10 @@ class Settings(_Frozen):
     router: Router = Router()
     monitor: Monitor = Monitor()
     plan: Plan = Plan()
+
+    def plan_as_of(self) -> Plan:
+        """The plan settings with `as_of` filled from the top-level date (plan.as_of wins)."""
+        return self.plan if self.plan.as_of else self.plan.model_copy(update={"as_of": self.as_of})
 
 
 class SettingsError(ValueError):
@@ -131,9 +138,10 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-        return Settings.model_validate(raw)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2026-13-01
         raise SettingsError(f"{path.name}: (file): malformed YAML: {exc}") from None
+    try:
+        return Settings.model_validate(raw)
     except ValidationError as exc:
         lines = [
             f"{path.name}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
