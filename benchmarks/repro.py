@@ -34,6 +34,7 @@ Task.__call__ = lambda self, *a, **k: self.fn(*map(un, a), **{n: un(v) for n, v 
 from prepops.runtime.paths import Paths
 from prepops.runtime.settings import load_settings
 paths = Paths(); settings = load_settings(paths.params); log = logging.getLogger("floor")
+importlib.import_module("prepops.runtime.as_of").main()  # the as_of stage (milliseconds)
 for stage in sys.argv[1:]:
     mod = importlib.import_module(f"pipelines.{stage}")
     mod.get_run_logger = lambda: log

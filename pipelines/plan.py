@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from pipelines._runner import run
 from prepops.data import ingest
 from prepops.retraining import bandit, plan
+from prepops.runtime import as_of as run_day
 from prepops.runtime.paths import Paths
 from prepops.runtime.settings import Plan
 from prepops.runtime.storage import write_csv, write_json, write_text
@@ -60,7 +61,10 @@ def plan_flow(root: str, settings: Plan):
 
 def main() -> None:
     """`python -m pipelines.plan`: the flow with params.yaml's `plan` settings."""
-    run(plan_flow, lambda s, p: {"root": str(p.root), "settings": s.plan_as_of()})
+    run(
+        plan_flow,
+        lambda s, p: {"root": str(p.root), "settings": s.plan_as_of(run_day.read(p))},
+    )
 
 
 if __name__ == "__main__":

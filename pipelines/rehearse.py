@@ -46,11 +46,12 @@ def write_outputs(records: list[dict], paths: Paths) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def track(records: list[dict], manifest: dict, root: Path) -> dict:
-    """Log each new or changed rehearsal as an MLflow run; return the counts."""
+    """Log each new or changed rehearsal as an MLflow run, retire deleted ones; the counts."""
     client = tracking.client(root)
     exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), root)
     payloads = [tracking.rehearsal_payload(r, manifest, rehearse.SCORE_METRICS) for r in records]
-    return tracking.log_rehearsals(client, exp, payloads, tracking.git_commit(root))
+    # every rehearsal is here: runs of rehearsals no longer in the workspace are superseded
+    return tracking.log_rehearsals(client, exp, payloads, tracking.git_commit(root), every=True)
 
 
 @flow(name="rehearse")

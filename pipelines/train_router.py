@@ -12,11 +12,12 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from pipelines._runner import run
 from prepops.data import ingest
-from prepops.model import fitting, release
+from prepops.model import fitting, registry, release
 from prepops.model.router import Router
 from prepops.runtime.paths import Paths
 from prepops.runtime.settings import Router as RouterSettings
@@ -77,9 +78,13 @@ def train_router_flow(root: str, settings: RouterSettings):
         },
     }
     # quote: Prefect would walk the router's feature tables looking for futures (1.3 s)
-    decision, champion_doc = release_candidate(
-        paths.root, quote(model), gate_q, inputs["companies"], run_info
-    )
+    try:
+        decision, champion_doc = release_candidate(
+            paths.root, quote(model), gate_q, inputs["companies"], run_info
+        )
+    except registry.RegistryError as exc:  # one line, and nothing promoted
+        logger.error(str(exc))
+        return Failed(message=str(exc))
     report = fitting.training_report(q, heldout, decision, settings.cv_folds)
     write_json(paths.router / "candidate.json", model.to_dict(), compact=True)
     write_json(paths.champion, champion_doc, compact=True)

@@ -12,6 +12,7 @@ from prefect.states import Failed
 from pipelines._runner import run
 from prepops.data import expectations as gx_suites
 from prepops.data import ingest, quality
+from prepops.runtime import as_of as run_day
 from prepops.runtime.paths import Paths
 from prepops.runtime.settings import Validate
 from prepops.runtime.storage import write_json
@@ -86,13 +87,15 @@ def validate_flow(root: str, settings: Validate, as_of: dt.date | None = None):
     paths = Paths(Path(root))
     tables, manifest = read_tables(paths)
     problems = recheck(tables)
-    day = as_of or dt.date.today()  # params.yaml `as_of`: the week the run is about
+    if problems:  # a table off the contract (a missing column, say) cannot be summarized
+        for problem in problems:
+            get_run_logger().error(str(problem))
+        return Failed(message=f"{len(problems)} problem(s) in the stored tables")
+    day = as_of or dt.date.today()  # the as_of stage's day (reports/as_of.json)
     summary = summarize(tables, manifest, day, settings.pending_after_days)
     checks = expectations(tables, day, settings, paths)
     write_reports(summary, problems, checks, paths)
     log_results(summary, checks, problems)
-    if problems:
-        return Failed(message=f"{len(problems)} stored row(s) break the contract")
     errors = [c for c in checks if not c["success"] and c["severity"] == "error"]
     if errors:
         docs = paths.data_docs / "index.html"
@@ -107,7 +110,7 @@ def main() -> None:
     """Run the stage with params.yaml's `validate` settings."""
     run(
         validate_flow,
-        lambda s, p: {"root": str(p.root), "settings": s.validate_, "as_of": s.as_of},
+        lambda s, p: {"root": str(p.root), "settings": s.validate_, "as_of": run_day.read(p)},
     )
 
 

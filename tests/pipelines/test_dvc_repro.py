@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -119,8 +120,10 @@ def test_second_repro_runs_nothing(repo) -> None:
     result = repro(repo)
     assert result.returncode == 0
     assert mlflow_runs(repo[0]) == before
-    assert "Running stage" not in result.stdout
-    assert "Data and pipelines are up to date" in result.stdout
+    # only the as_of stage runs (always: it reads the date); it wrote the same day, so
+    # nothing downstream reruns
+    assert re.findall(r"Running stage '(\w+)'", result.stdout) == ["as_of"]
+    assert "Stage 'validate' didn't change, skipping" in result.stdout
 
 
 def outs(dst: Path) -> dict[str, str]:
@@ -155,7 +158,7 @@ def test_killed_repro_recovers_with_the_same_outputs(repo) -> None:
             break
     proc.wait(timeout=60)
     assert "Running stage 'validate'" in seen
-    result = sh(["dvc", "repro", "--no-run-cache"], dst, env, check=False)
+    result = sh(["dvc", "repro"], dst, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert outs(dst) == reference
     assert not list((dst / "reports").rglob(".*.tmp"))  # no half-written file left behind
@@ -269,3 +272,71 @@ def test_invalid_workspace_fails_with_one_line_per_problem(repo) -> None:
     assert "rounds/helix-incident-2026-10-28.yaml: stage: must be one of" in out
     assert "rounds/helix-incident-2026-10-28.yaml: confidence: must be <= 1 (got 9)" in out
     assert "Traceback" not in out
+
+
+def live_runs(dst: Path) -> dict[str, dict]:
+    """The metrics of each rehearsal's live (not superseded) MLflow run."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{dst / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("prepops-rehearsals")
+    runs = client.search_runs([exp.experiment_id], "tags.superseded = 'false'", max_results=10_000)
+    assert all(run.info.status == "FINISHED" for run in runs)
+    ids = [run.data.tags["rehearsal_id"] for run in runs]
+    assert len(ids) == len(set(ids)), "one live run per rehearsal"
+    return {run.data.tags["rehearsal_id"]: run.data.metrics for run in runs}
+
+
+def champion_fingerprint(dst: Path) -> str:
+    """The fingerprint of the version holding the registry's champion alias."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{dst / 'mlflow.db'}")
+    return client.get_model_version_by_alias("prepops-router", "champion").tags["fingerprint"]
+
+
+def test_run_cache_never_leaves_mlflow_behind_the_reports(repo) -> None:
+    """Flip a scoring param and back: DVC must not restore the rehearse and train_router
+    outputs from its run-cache without running them, or MLflow and the registry would keep
+    the other param's numbers."""
+    from prepops.model.registry import fingerprint
+
+    dst, _ = repo
+    set_params(dst, workspace="data")  # whatever earlier steps left: the demo
+    assert repro(repo).returncode == 0
+    original = yaml.safe_load((dst / "params.yaml").read_text())
+    set_params(dst, score__phrases__fillers=["the", "a"], router__C=0.05)
+    assert repro(repo).returncode == 0
+    changed = live_runs(dst)
+    (dst / "params.yaml").write_text(yaml.safe_dump(original, sort_keys=False))
+    result = repro(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Running stage 'rehearse'" in result.stdout  # run, not restored
+    records = json.loads((dst / "reports" / "rehearsals.json").read_text())["rehearsals"]
+    live = live_runs(dst)
+    assert set(live) == {r["id"] for r in records}
+    for record in records:
+        assert live[record["id"]]["fillers"] == float(record["scores"]["fillers"])
+    assert live != changed  # the flip was visible in MLflow, and is undone
+    champion = json.loads((dst / "reports" / "router" / "champion.json").read_text())
+    assert champion_fingerprint(dst) == fingerprint(champion)
+
+
+def test_the_day_reruns_exactly_what_depends_on_it(repo) -> None:
+    """A later as_of (or, with as_of null, a later today) reruns validate and plan and what
+    reads them, never ingest, rehearse or train_router."""
+    dst, _ = repo
+    set_params(dst, workspace="data")  # whatever earlier steps left: the demo
+    assert repro(repo).returncode == 0
+    original = yaml.safe_load((dst / "params.yaml").read_text())
+    set_params(dst, as_of="2026-12-20")
+    try:
+        result = repro(repo)
+        assert result.returncode == 0, result.stdout + result.stderr
+        ran = set(re.findall(r"Running stage '(\w+)'", result.stdout))
+        assert {"as_of", "validate", "plan"} <= ran
+        assert not ran & {"ingest", "rehearse", "train_router"}
+        plan = json.loads((dst / "reports" / "plan.json").read_text())
+        assert plan["as_of"] == "2026-12-20"
+    finally:
+        (dst / "params.yaml").write_text(yaml.safe_dump(original, sort_keys=False))

@@ -51,6 +51,20 @@ def test_ingest_then_validate(prefect_harness, demo_ws: Path, tmp_path: Path) ->
     assert report["problems"] == []
 
 
+def test_validate_fails_cleanly_on_a_table_missing_a_column(
+    prefect_harness, demo_ws: Path, tmp_path: Path
+) -> None:
+    """A stored table off the contract fails the stage with its problem, not a KeyError."""
+    from pipelines.validate import validate_flow
+    from prepops.runtime.settings import Validate
+
+    assert _ingest(demo_ws, tmp_path).is_completed()
+    path = tmp_path / "reports" / "tables" / "rounds.parquet"
+    pd.read_parquet(path).drop(columns=["confidence"]).to_parquet(path, index=False)
+    state = validate_flow(root=str(tmp_path), settings=Validate(), return_state=True)
+    assert state.is_failed() and "1 problem(s) in the stored tables" in state.message
+
+
 def test_ingest_fails_on_bad_workspace_and_writes_nothing(
     prefect_harness, demo_ws: Path, tmp_path: Path
 ) -> None:
@@ -152,16 +166,19 @@ def test_rehearse_and_evaluate_flows(
     }
 
 
-def test_plan_date_from_params_reaches_the_flow(monkeypatch) -> None:
-    """params.yaml `plan.as_of` is a date; the flow gets the `plan` settings whole."""
+def test_plan_date_from_params_reaches_the_flow(monkeypatch, tmp_path: Path) -> None:
+    """params.yaml `plan.as_of` wins; else the plan is dated from the as_of stage's day."""
     import pipelines.plan as stage
     from prepops.runtime.paths import Paths
     from prepops.runtime.settings import Settings
 
+    paths = Paths(tmp_path)
+    paths.as_of.parent.mkdir(parents=True)
+    paths.as_of.write_text('{"as_of": "2026-11-27", "source": "params.yaml as_of"}')
     got = {}
     monkeypatch.setattr(stage, "run", lambda flow, build: got.update(build=build))
     stage.main()
     settings = Settings.model_validate({"plan": {"as_of": "2026-11-20"}})
-    assert got["build"](settings, Paths())["settings"] == settings.plan
-    assert got["build"](settings, Paths())["settings"].as_of == dt.date(2026, 11, 20)
-    assert got["build"](Settings(), Paths())["settings"].as_of is None
+    assert got["build"](settings, paths)["settings"] == settings.plan
+    assert got["build"](settings, paths)["settings"].as_of == dt.date(2026, 11, 20)
+    assert got["build"](Settings(), paths)["settings"].as_of == dt.date(2026, 11, 27)

@@ -3,33 +3,99 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.errors
 
 from prepops.data.problems import Problem
 from prepops.data.rules import problems_from
 from prepops.data.schemas import SCHEMAS
+from prepops.runtime.paths import Paths
 
 _DATES = {"rounds": ["date"], "rehearsals": ["date"], "companies": ["next_round"]}
-_EXTRA = {"rehearsals": ["template_version_stamped"]}
+# Columns ingest adds that are no contract fields, with the dtype they are stored as.
+_EXTRA = {"rehearsals": {"template_version_stamped": "bool"}}
+
+
+def stored_as(name: str) -> str:
+    """The stored table's file from the project root, e.g. reports/tables/rounds.parquet."""
+    return Paths(Path(".")).table(name).as_posix()
+
+
+def _dtype_ok(dtype: Any, expected: str) -> bool:
+    """Whether a stored column's dtype is the one `stored_dtypes` names."""
+    if expected == "datetime64":
+        return pd.api.types.is_datetime64_dtype(dtype)  # any unit, no time zone
+    if expected == "str":
+        return isinstance(dtype, pd.StringDtype)  # `str` or `string`, any storage
+    return str(dtype) == expected
+
+
+def stored_dtypes(name: str, schema) -> dict[str, str]:
+    """Each column's dtype as ingest stores it: the contract's, dates as datetime64."""
+    dates = _DATES.get(name, [])
+    expected = {
+        column: "datetime64" if column in dates else str(col.dtype)
+        for column, col in schema.columns.items()
+    }
+    expected = {c: "str" if d.startswith("string") else d for c, d in expected.items()}
+    return expected | _EXTRA.get(name, {})
+
+
+def dtype_problems(frame: pd.DataFrame, name: str, schema) -> list[Problem]:
+    """Stored columns of another dtype than ingest writes; ingest's own columns if missing."""
+    # pandera coerces the view, so it passes an int64 `confidence`; missing or unknown
+    # contract columns are pandera's to report (rules.problems_from)
+    source, found = stored_as(name), []
+    for column, expected in stored_dtypes(name, schema).items():
+        if column in frame.columns and not _dtype_ok(frame[column].dtype, expected):
+            found.append(
+                Problem(source, column, f"dtype {frame[column].dtype}, expected {expected}")
+            )
+        elif column not in frame.columns and column in _EXTRA.get(name, {}):
+            found.append(Problem(source, column, "column missing"))
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """A stored cell as YAML gave it: arrays as lists, numpy scalars as Python, missing None."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if not isinstance(value, list) and pd.isna(value) else value
+
+
+def _view(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The table as the loader saw it: dates as text, plain Python values in object columns."""
+    view = frame.drop(columns=list(_EXTRA.get(name, {})), errors="ignore")
+    for column in _DATES.get(name, []):
+        if column in view.columns and pd.api.types.is_datetime64_dtype(view[column].dtype):
+            view[column] = view[column].dt.strftime("%Y-%m-%d")
+    return pd.DataFrame(
+        {c: pd.Series([_plain(v) for v in view[c]], index=view.index, dtype=object) for c in view},
+        index=view.index,
+    )
 
 
 def recheck(tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Run the contract's pandera models on the stored tables (the feature store's contract)."""
+    """Run the contract's pandera models on the stored tables (the feature store's contract).
+
+    A problem about a whole table (a column missing, unknown or of the wrong dtype) names
+    the stored parquet file, the one to rebuild; a problem in a cell names its YAML file.
+    """
     found: list[Problem] = []
     for name, frame in tables.items():
-        view = frame.drop(columns=_EXTRA.get(name, []))
-        for column in _DATES.get(name, []):
-            view[column] = view[column].dt.strftime("%Y-%m-%d").astype(object)
-            view[column] = view[column].where(view[column].notna(), None)
-        view = view.astype(object).where(view.notna(), None)
-        view = view.apply(lambda col: col.map(lambda v: list(v) if hasattr(v, "tolist") else v))
         schema = SCHEMAS[name].to_schema()
+        found += dtype_problems(frame, name, schema)
+        view = _view(frame, name)
         try:
             schema.validate(view, lazy=True)
         except pandera.errors.SchemaErrors as exc:
-            found += problems_from(exc.failure_cases, view, schema, name)
+            found += problems_from(exc.failure_cases, view, schema, name, stored_as(name))
     return found
 
 

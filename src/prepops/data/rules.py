@@ -107,17 +107,61 @@ def field_path(row: pd.Series, column: str) -> str:
     return column
 
 
-def problems_from(failures: pd.DataFrame, frame: pd.DataFrame, schema, table: str) -> list[Problem]:
-    """Translate pandera's lazy failure-case table into problems, one per cell."""
+# pandera's failures about the table as a whole (no row): the check name -> the rule.
+_TABLE_RULES = {
+    "column_in_dataframe": "column missing",
+    "column_in_schema": "column not in the contract",
+}
+
+
+def table_rule(name: str, failure: Any, column: str, schema) -> tuple[str, str] | None:
+    """(field, rule) for a table-level failure, or None when `name` is not one."""
+    if name in _TABLE_RULES:  # pandera puts the column's name in the failure case
+        return str(failure), _TABLE_RULES[name]
+    if name == "dtype" and column in schema.columns:  # the failure case is the dtype found
+        return column, f"dtype {failure}, expected {schema.columns[column].dtype}"
+    return None
+
+
+def _table_problem(case: Any, name: str, schema, source: str, cells: set) -> list[Problem]:
+    """The problem of a failure without a row, unless its column's cells already tell it."""
+    found = table_rule(name, case.failure_case, case.column, schema)
+    if found is not None:
+        return [Problem(source, *found)]
+    if case.column in cells:
+        # a check that raised on a column whose cells could not be coerced (comparing text
+        # with a number): the cells are reported, the check's error would repeat them
+        return []
+    return [Problem(source, str(case.column), f"check {case.check} failed: {case.failure_case}")]
+
+
+def _cell_problem(case: Any, name: str, frame: pd.DataFrame, schema, table: str, source: str):
+    """The problem of one failed cell, named by its row's file."""
+    column = case.column
+    row = frame.loc[case.index]
+    value = row[column]  # the original cell, not pandera's stringified copy
+    rule, got = rule_for(name, _stats(schema, column, name), value, table)
+    shown = None if got is None else got if name == "word_limit" else show(got, column)
+    file = str(row["file"]) if "file" in row.index else source
+    return Problem(file, field_path(row, column), rule, shown)
+
+
+def problems_from(
+    failures: pd.DataFrame, frame: pd.DataFrame, schema, table: str, source: str | None = None
+) -> list[Problem]:
+    """Translate pandera's lazy failure cases into problems: one per cell, one per table."""
+    # A cell's problem names its row's file; a table-level failure (a column missing, not in
+    # the contract, of the wrong dtype) has no row, so it names `source`: the stored file
+    # the caller checked, else "table <name>" (the workspace loader builds its frames from
+    # the contract's own columns, so none arises there).
+    source = source or f"table {table}"
+    has_row = failures["index"].notna()
+    cells = set(failures.loc[has_row, "column"])
     found: list[Problem] = []
-    for case in failures.itertuples(index=False):
-        column = case.column
-        if case.index is None or pd.isna(case.index) or column not in frame.columns:
-            continue
-        row = frame.loc[case.index]
+    for case, row_level in zip(failures.itertuples(index=False), has_row, strict=True):
         name = str(case.check).split("(", 1)[0]
-        value = row[column]  # the original cell, not pandera's stringified copy
-        rule, got = rule_for(name, _stats(schema, column, name), value, table)
-        shown = None if got is None else got if name == "word_limit" else show(got, column)
-        found.append(Problem(str(row["file"]), field_path(row, column), rule, shown))
+        if not row_level:
+            found += _table_problem(case, name, schema, source, cells)
+        elif case.column in frame.columns:
+            found.append(_cell_problem(case, name, frame, schema, table, source))
     return found

@@ -43,14 +43,29 @@ def _versions(client) -> list:
         return []
 
 
-def champion(client):
-    """The champion's ModelVersion, or None."""
-    from mlflow.exceptions import MlflowException
+class RegistryError(RuntimeError):
+    """The registry could not be read: the release gate must stop, never guess."""
 
+
+def champion(client):
+    """The champion's ModelVersion, or None when no version holds the alias yet.
+
+    Only "no such model" and "no such alias" mean no champion. Any other error (a server
+    down, a broken store) raises RegistryError: read as "no champion" it would promote the
+    candidate as a first version.
+    """
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
+
+    name = model_name()
     try:
-        return client.get_model_version_by_alias(model_name(), ALIAS)
-    except MlflowException:
-        return None
+        model = client.get_registered_model(name)
+        version = (model.aliases or {}).get(ALIAS)
+        return None if version is None else client.get_model_version(name, str(version))
+    except MlflowException as exc:
+        if exc.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
+            return None
+        raise RegistryError(f"model registry: cannot read {name}@{ALIAS}: {exc.message}") from None
 
 
 def download_router(version, uri: str) -> dict:

@@ -35,6 +35,7 @@ def allocate(
     step: float = 0.5,
 ) -> dict:
     """Split `hours` over the active loops in `step`s by value-weighted Thompson sampling."""
+    _check_budget(hours, step)
     loops = _loops(rounds, companies[companies["status"] == "active"])
     others = sorted(set(companies["company"]) - {lp["company"] for lp in loops})
     result = {
@@ -66,6 +67,14 @@ def allocate(
     return result
 
 
+def _check_budget(hours: float, step: float) -> None:
+    """The budget must be a whole number of steps, or the hours could not add up to it."""
+    # params.yaml's plan.hours is checked when settings load (Plan.hours); this guards
+    # direct callers. Multiples of 0.5 are exact in binary, so the sums below are exact.
+    if not (hours >= 0 and (hours / step).is_integer()):
+        raise ValueError(f"hours must be a whole number of {step} h steps, >= 0; got {hours}")
+
+
 def _loops(rounds: pd.DataFrame, active: pd.DataFrame) -> list[dict]:
     """Each active loop's rounds advanced and rejected, and its card's value weight."""
     loops = []
@@ -93,6 +102,7 @@ def _win_shares(
 
 def _whole_steps(raw: np.ndarray, hours: float, step: float) -> np.ndarray:
     """Hours in whole steps; the steps left over go to the largest remainders."""
+    # they add up to `hours` exactly because it is a whole number of steps (_check_budget)
     alloc = np.floor(raw / step) * step
     left = round((hours - alloc.sum()) / step)
     for i in np.argsort(-(raw - alloc))[: max(left, 0)]:

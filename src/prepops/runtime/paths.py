@@ -29,6 +29,7 @@ class Paths:
         self.reports = self.root / "reports"
         self.processed = self.reports / "tables"  # the feature store; outside any workspace
         self.metrics = self.reports / "metrics.json"
+        self.as_of = self.reports / "as_of.json"  # the day the run is about (stage as_of)
         self.validation = self.reports / "validation.json"
         self.rehearsal_scores = self.reports / "rehearsals.json"
         self.scorecard = self.reports / "scorecard.json"

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from prepops.runtime.runner.protocol import SOCKET, switched_off
+from prepops.runtime.storage import write_text
 
 STATE = "prepops-server.json"
 _UNUSED_SERVICES = (
@@ -134,7 +135,7 @@ def start_server(home: Path) -> str:
             "runner": not switched_off(),  # no runner: nobody waits for one
             "code": _code_stamp(),
         }
-        (home / STATE).write_text(json.dumps(state))
+        write_text(home / STATE, json.dumps(state))  # atomic: readers never see half a file
         return state["api_url"]
 
 
@@ -214,7 +215,7 @@ def _without_runner(home: Path) -> None:
     """Record that no runner is coming, so stages stop waiting for one."""
     state = _recorded(home)
     if state:
-        (home / STATE).write_text(json.dumps(state | {"runner": False}))
+        write_text(home / STATE, json.dumps(state | {"runner": False}))
 
 
 def _serve(home: Path, port: int) -> None:

@@ -103,9 +103,25 @@ class Monitor(_Frozen):
 class Plan(_Frozen):
     """params.yaml `plan`: next week's hours budget, sampling seed and plan date."""
 
-    hours: float = Field(10.0, ge=0)  # next week's preparation budget
+    hours: float = 10.0  # next week's preparation budget, in half-hour blocks
     seed: int = 0  # Thompson sampling draws
     as_of: dt.date | None = None  # plan date, YYYY-MM-DD; default: the day the stage runs
+
+    @field_validator("hours")
+    @classmethod
+    def _half_hours(cls, value: float) -> float:
+        # The budget is split in blocks of `step` hours (bandit.allocate's step), so the
+        # loops' hours add up to it exactly, in plan.md and allocation.json alike. A budget
+        # that is no whole number of blocks (10.3, 0.2) is refused here, naming plan.hours,
+        # rather than silently rounded by the allocation; fractions of a block are not handed
+        # out instead, since nobody schedules 0.3 h of prep and float sums would drift.
+        step = 0.5
+        if not (value >= step and (value / step).is_integer()):
+            raise ValueError(
+                f"must be at least {step} and a multiple of {step} hours "
+                f"(half-hour blocks), e.g. 10 or 7.5; got {value}"
+            )
+        return value
 
 
 class Settings(_Frozen):
@@ -123,9 +139,9 @@ class Settings(_Frozen):
     monitor: Monitor = Monitor()
     plan: Plan = Plan()
 
-    def plan_as_of(self) -> Plan:
-        """The plan settings with `as_of` filled from the top-level date (plan.as_of wins)."""
-        return self.plan if self.plan.as_of else self.plan.model_copy(update={"as_of": self.as_of})
+    def plan_as_of(self, day: dt.date | None) -> Plan:
+        """The plan settings with `as_of` filled from the run's day (plan.as_of wins)."""
+        return self.plan if self.plan.as_of else self.plan.model_copy(update={"as_of": day})
 
 
 class SettingsError(ValueError):

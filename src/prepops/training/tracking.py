@@ -1,5 +1,8 @@
 """MLflow tracking: one run per rehearsal, one run per evaluation, batched and idempotent.
 
+A rehearsal run counts as logged only once complete (FINISHED, fingerprint set last); a log
+that was interrupted is retired (superseded, not left RUNNING) and the rehearsal logged again.
+
 The store defaults to a SQLite file in the project (absolute path) with artifacts beside
 it; MLFLOW_TRACKING_URI overrides it. Only scores, versions and ids are logged: the
 workspace's `interviewer` and `notes` never reach the tables this module reads.
@@ -7,6 +10,7 @@ workspace's `interviewer` and `notes` never reach the tables this module reads.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -14,7 +18,6 @@ import os
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 _CANDIDATE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -94,8 +97,13 @@ def _ms(day: str) -> int:
     return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() * 1000)
 
 
+def _text(value) -> str | None:
+    """A string value, None for a missing one (pandas gives NaN, which is truthy)."""
+    return value if isinstance(value, str) and value else None
+
+
 def rehearsal_payload(record: dict, versions: dict, metric_keys: tuple[str, ...]) -> dict:
-    """What one rehearsal run holds; the fingerprint changes only when a logged value does."""
+    """What one rehearsal run holds; the fingerprint covers only the rehearsal's own values."""
     scores = record["scores"]
     metrics = {k: float(scores[k]) for k in metric_keys if scores.get(k) is not None}
     metrics["has_stop"] = float(scores["has_stop"])
@@ -106,17 +114,21 @@ def rehearsal_payload(record: dict, versions: dict, metric_keys: tuple[str, ...]
     params = {
         "mode": record["mode"],
         "company": record["company"] or "none",
-        "template_version": record["template_version"] or "unknown",
+        "template_version": _text(record["template_version"]) or "unknown",
         "template_version_stamped": str(record["template_version_stamped"]).lower(),
     }
+    # today's md5 names the rehearsal's templates only if it was rehearsed on today's version
+    same_template = params["template_version"] == versions.get("template_version")
     tags = {
         "rehearsal_id": record["id"],
         "template_version": params["template_version"],
-        "dvc_template_md5": versions.get("template_md5") or "unknown",
+        "dvc_template_md5": (versions.get("template_md5") if same_template else None) or "unknown",
+        # today's evidence: kept only by a rehearsal's first run (_lineage carries it over)
         "dvc_evidence_md5": versions.get("evidence_md5") or "unknown",
         "evidence_version": versions.get("evidence_version") or "unknown",
     }
-    body = json.dumps([params, metrics, tags, record["date"]], sort_keys=True)
+    # not the tags: a new template or evidence version alone must not re-log old rehearsals
+    body = json.dumps([params, metrics, record["date"]], sort_keys=True)
     return {
         "id": record["id"],
         "date": record["date"],
@@ -128,59 +140,122 @@ def rehearsal_payload(record: dict, versions: dict, metric_keys: tuple[str, ...]
     }
 
 
-def _current_runs(mlflow_client, exp_id: str) -> dict[str, Any]:
+def _complete(run) -> bool:
+    """Logged to the end: the fingerprint goes in last, then the run is FINISHED."""
+    return run.info.status == "FINISHED" and bool(run.data.tags.get("fingerprint"))
+
+
+def _current_runs(mlflow_client, exp_id: str) -> dict[str, list]:
+    """The live (superseded=false) runs of each rehearsal id, complete ones first; an
+    interrupted log leaves a live run that is RUNNING or lacks its fingerprint."""
     runs = mlflow_client.search_runs(
         [exp_id], filter_string="tags.superseded = 'false'", max_results=50_000
     )
-    return {run.data.tags.get("rehearsal_id"): run for run in runs}
+    by_id: dict[str, list] = {}
+    for run in runs:
+        by_id.setdefault(run.data.tags.get("rehearsal_id"), []).append(run)
+    for group in by_id.values():
+        group.sort(key=lambda run: not _complete(run))  # stable: search order otherwise
+    return by_id
 
 
-def log_rehearsals(mlflow_client, exp_id: str, payloads: list[dict], commit: str) -> dict:
-    """Log new or changed rehearsals (one batched call each); mark replaced runs superseded."""
+def log_rehearsals(
+    mlflow_client, exp_id: str, payloads: list[dict], commit: str, *, every: bool = False
+) -> dict:
+    """Log each new, changed or incompletely logged rehearsal; supersede the runs it replaces.
+
+    With `every` (payloads are all the workspace's rehearsals) runs of any other rehearsal
+    id are superseded too, by "deleted". Counts: logged (new runs), unchanged (rehearsals
+    whose complete run matches), superseded (live runs retired by this call)."""
     import tempfile
 
     current = _current_runs(mlflow_client, exp_id)
     counts = {"logged": 0, "unchanged": 0, "superseded": 0}
     with tempfile.TemporaryDirectory(prefix="prepops-scorecard-") as scratch:
         for p in payloads:
-            old = current.get(p["id"])
-            if old is not None and old.data.tags.get("fingerprint") == p["fingerprint"]:
+            runs = current.pop(p["id"], [])
+            keep = next((r for r in runs if _matches(r, p)), None)
+            if keep is None:
+                prior = runs[0] if runs else None
+                run_id = _log_rehearsal(mlflow_client, exp_id, p, commit, Path(scratch), prior)
+                counts["logged"] += 1
+            else:
+                run_id = keep.info.run_id
                 counts["unchanged"] += 1
-                continue
-            run_id = _log_rehearsal(mlflow_client, exp_id, p, commit, Path(scratch))
-            counts["logged"] += 1
-            if old is not None:
-                mlflow_client.set_tag(old.info.run_id, "superseded", "true")
-                mlflow_client.set_tag(old.info.run_id, "superseded_by", run_id)
-                counts["superseded"] += 1
+            stale = [r for r in runs if r is not keep]
+            counts["superseded"] += _supersede(mlflow_client, stale, run_id)
+    if every:
+        for runs in current.values():
+            counts["superseded"] += _supersede(mlflow_client, runs, "deleted")
     return counts
 
 
-def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Path) -> str:
+def _matches(run, p: dict) -> bool:
+    """A complete run of exactly this payload."""
+    return _complete(run) and run.data.tags.get("fingerprint") == p["fingerprint"]
+
+
+def _supersede(mlflow_client, runs: list, by: str, status: str = "KILLED") -> int:
+    """Tag `runs` superseded by `by` (a run id, "deleted" or "failed"), terminating any
+    still RUNNING first (so a crash in between leaves it live, to be retired next time)."""
+    from mlflow.entities import RunTag
+
+    for run in runs:
+        if run.info.status in ("RUNNING", "SCHEDULED"):
+            mlflow_client.set_terminated(run.info.run_id, status=status)
+        tags = [RunTag("superseded", "true"), RunTag("superseded_by", by)]
+        mlflow_client.log_batch(run.info.run_id, tags=tags)
+    return len(runs)
+
+
+def _lineage(p: dict, prior) -> dict[str, str]:
+    """The payload's tags, with the evidence version (and, for the same template version, the
+    template md5) of the rehearsal's previous live run: the versions it was first logged with."""
+    tags = dict(p["tags"])
+    old = prior.data.tags if prior is not None else {}
+    for key in ("dvc_evidence_md5", "evidence_version"):
+        if old.get(key):
+            tags[key] = old[key]
+    if old.get("template_version") == tags["template_version"] and old.get(
+        "dvc_template_md5", "unknown"
+    ) not in ("", "unknown"):
+        tags["dvc_template_md5"] = old["dvc_template_md5"]
+    return tags
+
+
+def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Path, prior) -> str:
+    """Create the run, upload its scorecard, log params, metrics and (last) the fingerprint
+    in one batch, then finish it; a failure on the way retires the run and re-raises."""
     from mlflow.entities import Metric, Param, RunTag
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
     ts = _ms(p["date"])
-    tags = {
-        **p["tags"],
-        "fingerprint": p["fingerprint"],
-        "superseded": "false",
-        "git_commit": commit,
-    }
+    tags = {**_lineage(p, prior), "superseded": "false", "git_commit": commit}
     run = mlflow_client.create_run(exp_id, start_time=ts, tags=tags, run_name=p["id"])
     run_id = run.info.run_id
-    mlflow_client.log_batch(
-        run_id,
-        metrics=[Metric(k, v, ts, 0) for k, v in sorted(p["metrics"].items())],
-        params=[Param(k, v) for k, v in sorted(p["params"].items())],
-        tags=[RunTag("mlflow.note.content", f"Rehearsal {p['id']} on {p['date']}")],
-    )
-    # To the run's artifact URI directly: MlflowClient.log_dict looks the run up again and
-    # makes a temp dir per call (measured 4.9 vs 1.3 ms a run)
-    scorecard = scratch / "scorecard.json"
-    scorecard.write_text(json.dumps(p["scorecard"], indent=2, sort_keys=True), encoding="utf-8")
-    get_artifact_repository(run.info.artifact_uri).log_artifact(str(scorecard))
-    mlflow_client.set_terminated(run_id, end_time=ts)
+    try:
+        # To the run's artifact URI directly: MlflowClient.log_dict looks the run up again
+        # and makes a temp dir per call (measured 4.9 vs 1.3 ms a run)
+        scorecard = scratch / "scorecard.json"
+        card = json.dumps(p["scorecard"], indent=2, sort_keys=True)
+        scorecard.write_text(card, encoding="utf-8")
+        get_artifact_repository(run.info.artifact_uri).log_artifact(str(scorecard))
+        # the SQL store writes params, then metrics, then tags: the fingerprint lands last;
+        # and the run counts only once FINISHED (_complete)
+        mlflow_client.log_batch(
+            run_id,
+            metrics=[Metric(k, v, ts, 0) for k, v in sorted(p["metrics"].items())],
+            params=[Param(k, v) for k, v in sorted(p["params"].items())],
+            tags=[
+                RunTag("mlflow.note.content", f"Rehearsal {p['id']} on {p['date']}"),
+                RunTag("fingerprint", p["fingerprint"]),
+            ],
+        )
+        mlflow_client.set_terminated(run_id, end_time=ts)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            _supersede(mlflow_client, [run], "failed", status="FAILED")
+        raise
     return run_id
 
 

@@ -105,3 +105,26 @@ def test_identical_candidate_adds_no_version_or_run(store: Path) -> None:
     assert str(second["version"]) == "1"
     again = client.search_runs([tracking.experiment_id(client, registry.model_name(), store)])
     assert len(again) == len(runs) == 1
+
+
+def test_a_registry_that_cannot_be_read_stops_the_release(store: Path) -> None:
+    """A broken registry is an error, never "no champion yet": the candidate is not
+    registered as a first version and nothing is promoted."""
+    import sqlite3
+
+    first, _ = run_release(store, RouterSettings())
+    assert first["promoted"]
+    with sqlite3.connect(store / "mlflow.db") as db:  # the aliases table is gone: reads fail
+        db.execute("DROP TABLE registered_model_aliases")
+    with pytest.raises(registry.RegistryError, match=r"model registry: cannot read"):
+        run_release(store, WEAK)
+    with sqlite3.connect(store / "mlflow.db") as db:
+        assert db.execute("SELECT count(*) FROM model_versions").fetchone()[0] == 1
+
+
+def test_a_tie_keeps_the_rule_not_below(store: Path) -> None:
+    """Equal gate accuracy promotes (not below), through the same release() the flow calls."""
+    run_release(store, RouterSettings())
+    tie, _ = run_release(store, RouterSettings(C=4.0001))
+    assert tie["gate_accuracy"] == tie["champion_acc"] and tie["promoted"]
+    assert ">=" in tie["reason"]

@@ -137,3 +137,94 @@ def test_stage_answers_before_prefect_drains(tmp_path: Path, monkeypatch) -> Non
     runner.finish()  # joins the relay, which reaps the child after its drain
     assert code == "0"
     assert drained.read_text() == "True"
+
+
+def test_a_connection_lost_mid_stage_is_a_failure_not_a_second_run(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Once the request is sent the runner may be running the stage: the caller must not run
+    it again itself (None would mean "run here"); it fails so `dvc repro` can be rerun."""
+    import socket
+    import threading
+
+    for var in ("PREPOPS_RUNNER", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER", "PREFECT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    got = []
+
+    def runner_that_dies(listener: socket.socket) -> None:
+        conn, _ = listener.accept()
+        got.append(protocol.receive(conn))  # took the request, then went away
+        conn.close()
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(tmp_path / protocol.SOCKET))
+        listener.listen(1)
+        peer = threading.Thread(target=runner_that_dies, args=(listener,))
+        peer.start()
+        code = client.delegate(tmp_path, "pipelines.ingest")
+        peer.join()
+    assert got and got[0][0] == b"R"
+    assert code == client.LOST
+
+
+def test_an_interrupted_caller_stops_its_stage(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C or kill of the caller (DVC) closes its connection: the runner stops the stage's
+    child instead of letting it write outputs nobody waits for."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    started, finished = tmp_path / "started", tmp_path / "finished"
+    (tmp_path / "stage_c.py").write_text(
+        "import os, pathlib, time\n"
+        "def main():\n"
+        f"    pathlib.Path({str(started)!r}).write_text(str(os.getpid()))\n"
+        "    time.sleep(30)\n"
+        f"    pathlib.Path({str(finished)!r}).write_text('')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(warmup, "GROUPS", (("stage_c",),))
+    runner = server._Runner("fp")
+    request = {"module": "stage_c", "cwd": str(tmp_path), "env": dict(os.environ)}
+    request["fingerprint"] = "fp"
+    (tmp_path / "request.json").write_text(json.dumps(request))
+    # The caller is another process, as DVC's stage is: its end of the socket dies with it.
+    caller_code = (
+        "import json, socket, sys, time\n"
+        "from prepops.runtime.runner import protocol\n"
+        "conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "conn.connect(sys.argv[1])\n"
+        "protocol.send(conn, b'R', open(sys.argv[2], 'rb').read())\n"
+        "time.sleep(60)\n"
+    )
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(tmp_path / "runner.sock"))
+        listener.listen(1)
+        caller = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                caller_code,
+                str(tmp_path / "runner.sock"),
+                str(tmp_path / "request.json"),
+            ]
+        )
+        runner.accept(listener.accept()[0])
+    deadline = time.monotonic() + 20
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(started.read_text())
+    caller.kill()  # kill -9 of the caller
+    caller.wait()
+    runner.finish()  # the relay returns once the child is stopped and reaped
+    assert not finished.exists()
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive

@@ -1,4 +1,4 @@
-"""Typed params.yaml: the top-level `as_of` reaches the plan unless `plan.as_of` is set."""
+"""Typed params.yaml: the run's day reaches the plan unless `plan.as_of` is set."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from prepops.runtime.settings import Settings, SettingsError, load_settings
 
 
 def test_plan_takes_the_week_date_unless_it_has_its_own() -> None:
-    week = Settings.model_validate({"as_of": "2026-11-27"})
-    assert week.plan_as_of().as_of == dt.date(2026, 11, 27)
-    own = Settings.model_validate({"as_of": "2026-11-27", "plan": {"as_of": "2026-11-20"}})
-    assert own.plan_as_of().as_of == dt.date(2026, 11, 20)
-    assert Settings().plan_as_of().as_of is None  # the stage then plans as of its own day
+    day = dt.date(2026, 11, 27)
+    assert Settings().plan_as_of(day).as_of == day
+    own = Settings.model_validate({"plan": {"as_of": "2026-11-20"}})
+    assert own.plan_as_of(day).as_of == dt.date(2026, 11, 20)
 
 
 def test_a_bad_date_is_one_line_not_a_traceback(tmp_path: Path) -> None:

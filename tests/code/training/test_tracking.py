@@ -1,9 +1,11 @@
 """MLflow tracking against a real SQLite store in tmp_path: runs, params, tags, idempotence,
-superseded runs, and no sensitive text anywhere in the store."""
+superseded runs, interrupted logs, deleted rehearsals, lineage tags, and no sensitive text
+anywhere in the store."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,9 @@ def store(tmp_path: Path, monkeypatch) -> Path:
     return root
 
 
-def payloads(ws: Path) -> list[dict]:
-    """What the rehearse stage logs for a workspace: one payload per rehearsal."""
+def payloads(ws: Path, current: dict | None = None) -> list[dict]:
+    """What the rehearse stage logs for a workspace: one payload per rehearsal (`current`:
+    the version ids of today's templates and evidence, the workspace's by default)."""
     tables = load(ws).tables
     records = rehearse.score_rehearsals(
         tables["rehearsals"].assign(template_version_stamped=False),
@@ -33,13 +36,15 @@ def payloads(ws: Path) -> list[dict]:
         tables["evidence"],
         default_phrases(),
     )
-    return [tracking.rehearsal_payload(r, versions(ws), rehearse.SCORE_METRICS) for r in records]
+    now = versions(ws) if current is None else current
+    return [tracking.rehearsal_payload(r, now, rehearse.SCORE_METRICS) for r in records]
 
 
-def _log(ws: Path, root: Path) -> tuple[dict, object, str]:
+def _log(ws: Path, root: Path, current: dict | None = None) -> tuple[dict, object, str]:
     client = tracking.client(root)
     exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), root)
-    return tracking.log_rehearsals(client, exp, payloads(ws), "abc123"), client, exp
+    items = payloads(ws, current)
+    return tracking.log_rehearsals(client, exp, items, "abc123", every=True), client, exp
 
 
 def test_one_run_per_rehearsal_with_params_tags_metrics(demo_ws: Path, store: Path) -> None:
@@ -132,3 +137,156 @@ def test_candidates_sharing_a_server_get_their_own_names(monkeypatch) -> None:
         monkeypatch.setenv("PREPOPS_CANDIDATE", bad)
         with pytest.raises(ValueError, match="PREPOPS_CANDIDATE"):
             tracking.mlflow_name("rehearsals")
+
+
+REHEARSAL = "2026-11-03-debugging-07"  # rehearsed on the demo's current template b965b44471
+
+
+def _runs(client, exp: str, rehearsal: str | None = None) -> list:
+    where = f"attributes.run_name = '{rehearsal}'" if rehearsal else ""
+    return client.search_runs([exp], filter_string=where, max_results=1000)
+
+
+def assert_true_to(client, exp: str, items: list[dict]) -> None:
+    """The invariant after any log: no run RUNNING, and exactly one live (superseded=false)
+    run per current rehearsal, FINISHED, holding the payload's fingerprint, params, metrics."""
+    runs = _runs(client, exp)
+    assert [r.info.run_name for r in runs if r.info.status == "RUNNING"] == []
+    live = [r for r in runs if r.data.tags.get("superseded") != "true"]
+    assert sorted(r.data.tags["rehearsal_id"] for r in live) == sorted(p["id"] for p in items)
+    by_id = {p["id"]: p for p in items}
+    for run in live:
+        p = by_id[run.data.tags["rehearsal_id"]]
+        assert run.info.status == "FINISHED", run.info.run_name
+        assert run.data.tags["fingerprint"] == p["fingerprint"]
+        assert run.data.metrics == p["metrics"]
+        assert run.data.params == p["params"]
+
+
+@pytest.mark.parametrize("status", ["RUNNING", "FINISHED"])
+def test_an_interrupted_log_is_retired_and_logged_again(
+    demo_ws: Path, store: Path, status: str
+) -> None:
+    """A process killed mid-log is not counted done: here a run as the old code left it
+    (created with its fingerprint, no metrics, still RUNNING), or one FINISHED without its
+    fingerprint."""
+    client = tracking.client(store)
+    exp = tracking.experiment_id(client, tracking.mlflow_name("rehearsals"), store)
+    items = payloads(demo_ws)
+    p = next(p for p in items if p["id"] == REHEARSAL)
+    tags = {**p["tags"], "fingerprint": p["fingerprint"], "superseded": "false"}
+    start = tracking._ms(p["date"])
+    if status == "FINISHED":
+        del tags["fingerprint"]
+    broken = client.create_run(exp, start_time=start, tags=tags, run_name=p["id"]).info.run_id
+    if status == "FINISHED":
+        client.set_terminated(broken, end_time=start)
+    counts = tracking.log_rehearsals(client, exp, items, "abc123", every=True)
+    assert counts == {"logged": len(items), "unchanged": 0, "superseded": 1}
+    assert_true_to(client, exp, items)
+    old = client.get_run(broken)
+    assert old.data.tags["superseded"] == "true"
+    assert old.info.status == ("KILLED" if status == "RUNNING" else "FINISHED")
+    new = next(r for r in _runs(client, exp, REHEARSAL) if r.info.run_id != broken)
+    assert old.data.tags["superseded_by"] == new.info.run_id
+    assert [a.path for a in client.list_artifacts(new.info.run_id)] == ["scorecard.json"]
+
+
+def test_a_failed_artifact_upload_leaves_no_run_counted_done(
+    demo_ws: Path, store: Path, monkeypatch
+) -> None:
+    """The third scorecard upload fails: that run is retired at once (not left RUNNING) and
+    the next log completes every rehearsal not logged in full."""
+    from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
+
+    upload = LocalArtifactRepository.log_artifact
+    calls = []
+
+    def flaky(self, local_file, artifact_path=None):
+        calls.append(local_file)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return upload(self, local_file, artifact_path)
+
+    monkeypatch.setattr(LocalArtifactRepository, "log_artifact", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        _log(demo_ws, store)
+    monkeypatch.setattr(LocalArtifactRepository, "log_artifact", upload)
+    counts, client, exp = _log(demo_ws, store)
+    n = len(payloads(demo_ws))
+    assert counts == {"logged": n - 2, "unchanged": 2, "superseded": 0}
+    assert_true_to(client, exp, payloads(demo_ws))
+    retired = [r for r in _runs(client, exp) if r.data.tags["superseded"] == "true"]
+    assert [(r.info.status, r.data.tags["superseded_by"]) for r in retired] == [
+        ("FAILED", "failed")
+    ]
+
+
+def test_a_deleted_rehearsal_has_its_run_superseded(demo_ws: Path, store: Path) -> None:
+    first, client, exp = _log(demo_ws, store)
+    # one rehearsal logged on its own (the `prepops rehearse` capture) retires no other run
+    one = [p for p in payloads(demo_ws) if p["id"] == REHEARSAL]
+    assert tracking.log_rehearsals(client, exp, one, "abc123") == {
+        "logged": 0,
+        "unchanged": 1,
+        "superseded": 0,
+    }
+    (demo_ws / "rehearsals" / f"{REHEARSAL}.yaml").unlink()
+    counts, _, _ = _log(demo_ws, store)
+    assert counts == {"logged": 0, "unchanged": first["logged"] - 1, "superseded": 1}
+    [run] = _runs(client, exp, REHEARSAL)
+    assert (run.data.tags["superseded"], run.data.tags["superseded_by"]) == ("true", "deleted")
+    assert_true_to(client, exp, payloads(demo_ws))
+
+
+def test_new_template_or_evidence_versions_alone_relog_nothing(demo_ws: Path, store: Path) -> None:
+    """Lineage is the rehearsal's: a new evidence or template version (same scores) logs no
+    run; a changed rehearsal keeps the evidence version it was first logged with, a new one
+    gets today's; the template md5 is named only for the rehearsal's own template version."""
+    first = versions(demo_ws)
+    later = {
+        "template_version": "0123456789",
+        "template_md5": "0123456789abcdef0123456789abcdef.dir",
+        "evidence_version": "fedcba9876",
+        "evidence_md5": "fedcba9876543210fedcba9876543210.dir",
+    }
+    logged, client, exp = _log(demo_ws, store, first)
+    again, _, _ = _log(demo_ws, store, later)
+    assert again == {"logged": 0, "unchanged": logged["logged"], "superseded": 0}
+    edit(
+        demo_ws,
+        f"rehearsals/{REHEARSAL}.yaml",
+        lambda d: d.update(transcript=d["transcript"] + " That's my answer."),
+    )
+    added = "2026-11-25-debugging-13"
+    shutil.copy(
+        demo_ws / "rehearsals" / f"{REHEARSAL}.yaml", demo_ws / "rehearsals" / f"{added}.yaml"
+    )
+    edit(demo_ws, f"rehearsals/{added}.yaml", lambda d: d.update(id=added, date="2026-11-25"))
+    changed, _, _ = _log(demo_ws, store, later)
+    assert changed == {"logged": 2, "unchanged": logged["logged"] - 1, "superseded": 1}
+    assert_true_to(client, exp, payloads(demo_ws, later))
+    for run in _runs(client, exp):
+        tags = run.data.tags
+        now = later if tags["rehearsal_id"] == added else first
+        assert (tags["evidence_version"], tags["dvc_evidence_md5"]) == (
+            now["evidence_version"],
+            now["evidence_md5"],
+        )
+        own = tags["template_version"] == "b965b44471" and tags["rehearsal_id"] != added
+        assert tags["dvc_template_md5"] == (first["template_md5"] if own else "unknown")
+
+
+def test_runs_stay_true_through_a_change_and_a_deletion(demo_ws: Path, store: Path) -> None:
+    counts, client, exp = _log(demo_ws, store)
+    n = counts["logged"]
+    assert_true_to(client, exp, payloads(demo_ws))
+    edit(demo_ws, f"rehearsals/{REHEARSAL}.yaml", lambda d: d.update(self_score=2))
+    counts, _, _ = _log(demo_ws, store)
+    assert counts == {"logged": 1, "unchanged": n - 1, "superseded": 1}
+    assert_true_to(client, exp, payloads(demo_ws))
+    (demo_ws / "rehearsals" / "2026-10-10-debugging-01.yaml").unlink()
+    counts, _, _ = _log(demo_ws, store)
+    assert counts == {"logged": 0, "unchanged": n - 1, "superseded": 1}
+    assert_true_to(client, exp, payloads(demo_ws))
+    assert len(_runs(client, exp)) == n + 1

@@ -89,8 +89,16 @@ def _relay_answer(conn: socket.socket) -> int | None:
             return None
 
 
+LOST = 75  # exit code when the runner went away mid-stage (EX_TEMPFAIL: rerun `dvc repro`)
+
+
 def delegate(home: Path, module: str) -> int | None:
-    """Run `module`'s main() in the runner; its exit code, or None to run it here."""
+    """Run `module`'s main() in the runner; its exit code, or None to run it here.
+
+    None only while the stage cannot have started there (no runner, or it refused). Once the
+    request is sent the runner may be running the stage, so a lost connection is a failure,
+    never a second run here: two copies of a stage would write the same outputs and runs.
+    """
     if not enabled():
         return None
     request = {
@@ -103,14 +111,22 @@ def delegate(home: Path, module: str) -> int | None:
     conn = connect(home, deadline)
     if conn is None:
         return None
-    try:
-        with conn:
+    with conn:
+        try:
             conn.settimeout(5)
             send(conn, b"R", json.dumps(request).encode())
             conn.settimeout(None)
+        except OSError:
+            return None  # the request never reached it: nothing runs there
+        try:
             return _relay_answer(conn)
-    except (OSError, ConnectionError, ValueError):
-        return None
+        except (OSError, ConnectionError, ValueError) as exc:
+            print(
+                f"prepops: lost the runner during {module} ({exc}); the stage may have run "
+                "there in part and is not run twice: run `dvc repro` again",
+                file=sys.stderr,
+            )
+            return LOST
 
 
 def status(home: Path) -> dict:
