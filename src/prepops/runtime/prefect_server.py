@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from prepops.runtime import lockdown
 from prepops.runtime.runner.protocol import SOCKET, switched_off
 from prepops.runtime.storage import write_text
 
@@ -99,13 +100,13 @@ def idle_minutes() -> float:
 
 def start_server(home: Path) -> str:
     """API URL of the shared server, spawning it if none is up or starting. Returns at once."""
-    home.mkdir(parents=True, exist_ok=True)
+    lockdown.private_dir(home)  # the database and logs name companies: this user's only
     with (home / f"{STATE}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         known = _recorded(home)
         if known and known.get("code") != _code_stamp():
             stop_server(home)  # started by other code (an upgrade, an edit): replace it
-        elif known and (alive(known["pid"]) or healthy(known["api_url"])):
+        elif known and (lockdown.is_our_server(known["pid"]) or healthy(known["api_url"])):
             os.utime(home / STATE)  # keeps the idle watchdog from stopping it
             return known["api_url"]
         port = _free_port()
@@ -118,8 +119,14 @@ def start_server(home: Path) -> str:
             # off, so the SQLite database serves the stages' flow runs alone.
             **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in _UNUSED_SERVICES},
             "PREFECT_API_URL": "",
+            # Locked to this user and this origin: a password (basic auth) kept in a 0600
+            # file, CORS limited to the server's own origin, CSRF tokens on. Health checks
+            # stay open (they carry nothing).
+            "PREFECT_SERVER_API_AUTH_STRING": lockdown.auth_string(home),
+            "PREFECT_SERVER_CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
+            "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
         }
-        log = (home / "server.log").open("ab")
+        log = lockdown.private_file(home / "server.log")
         proc = subprocess.Popen(
             [sys.executable, "-m", "prepops.runtime.prefect_server", "serve", str(home), str(port)],
             env=env,
@@ -128,6 +135,7 @@ def start_server(home: Path) -> str:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        os.close(log)  # the server holds its own copy
         state = {
             "api_url": f"http://127.0.0.1:{port}/api",
             "ui_url": f"http://127.0.0.1:{port}",
@@ -145,7 +153,7 @@ def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
     deadline = time.monotonic() + startup_timeout
     while not healthy(url):
         known = _recorded(home)
-        if not known or not alive(known["pid"]) or time.monotonic() > deadline:
+        if not known or not lockdown.is_our_server(known["pid"]) or time.monotonic() > deadline:
             stop_server(home)
             raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
         time.sleep(0.2)
@@ -160,15 +168,18 @@ def stop_server(home: Path) -> bool:
     except (OSError, ValueError):
         return False
     stopped = False
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(state["pid"], signal.SIGTERM)
-        stopped = True
+    if lockdown.is_our_server(state.get("pid", 0)):  # a stale record's pid may be anyone's now
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(state["pid"], signal.SIGTERM)
+            stopped = True
     (home / STATE).unlink(missing_ok=True)
     (home / SOCKET).unlink(missing_ok=True)
     return stopped
 
 
-def flow_settings(url: str | None, local: bool = False) -> contextlib.AbstractContextManager:
+def flow_settings(
+    url: str | None, local: bool = False, auth: str | None = None
+) -> contextlib.AbstractContextManager:
     """The Prefect settings stage flows run with: `url` as the API, and no heartbeats;
     for the `local` shared server, started from this Prefect, no version handshake either.
 
@@ -178,6 +189,7 @@ def flow_settings(url: str | None, local: bool = False) -> contextlib.AbstractCo
     differs is changed: a new settings context costs 0.1 s.
     """
     from prefect.settings import (
+        PREFECT_API_AUTH_STRING,
         PREFECT_API_URL,
         PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -187,6 +199,8 @@ def flow_settings(url: str | None, local: bool = False) -> contextlib.AbstractCo
     updates: dict = {}
     if url and PREFECT_API_URL.value() != url:
         updates[PREFECT_API_URL] = url
+    if auth:  # the local server's password
+        updates[PREFECT_API_AUTH_STRING] = auth
     if local and PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED.value():
         updates[PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED] = False
     beats = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ
@@ -207,7 +221,7 @@ def prefect_api(default_home: Path) -> Iterator[str | None]:
         url = ensure_server(home)  # set by the warm runner; the server may still be starting
     elif not url and os.environ.get("PREPOPS_PREFECT_SERVER") != "temporary":
         url, local = ensure_server(home), True
-    with flow_settings(url, local):
+    with flow_settings(url, local, lockdown.auth_string(home) if local else None):
         yield url
 
 

@@ -40,7 +40,11 @@ def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch)
     monkeypatch.setenv("PREPOPS_RUNNER", "off")
     home = tmp_path / ".prefect"
     home.mkdir()
-    old = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    # a process that looks like an old prepops server watchdog (its command line)
+    old = subprocess.Popen(
+        ["python3", "-c", "import time; time.sleep(60)", "prepops.runtime.prefect_server", "serve"],
+        start_new_session=True,
+    )
     state = {"api_url": "http://127.0.0.1:9/api", "pid": old.pid, "runner": True, "code": "old"}
     (home / orchestration.STATE).write_text(json.dumps(state))
     try:
@@ -53,3 +57,67 @@ def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch)
     finally:
         orchestration.stop_server(home)
         old.kill()
+
+
+def test_a_stale_record_never_signals_an_unrelated_process(tmp_path: Path) -> None:
+    """The recorded pid may belong to anyone after a reboot or a crash: not ours, not killed."""
+    import json
+    import subprocess
+
+    home = tmp_path / ".prefect"
+    home.mkdir()
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    state = {"api_url": "http://127.0.0.1:9/api", "pid": bystander.pid, "code": "x"}
+    (home / orchestration.STATE).write_text(json.dumps(state))
+    try:
+        assert orchestration.stop_server(home) is False
+        assert bystander.poll() is None  # still running
+        assert not (home / orchestration.STATE).exists()  # the stale record is gone
+    finally:
+        bystander.kill()
+
+
+def test_the_local_server_is_locked_to_this_user_and_origin(tmp_path: Path, monkeypatch) -> None:
+    """No password, no API; other origins get no CORS grant; a rebinding Host is no key;
+    the state folder and its secrets are this user's only."""
+    import base64
+    import stat
+    import urllib.error
+    import urllib.request
+
+    from prepops.runtime import lockdown
+
+    monkeypatch.setenv("PREPOPS_RUNNER", "off")
+    home = tmp_path / ".prefect"
+    url = orchestration.ensure_server(home)
+    try:
+
+        def call(headers: dict, method: str = "GET", path: str = "/admin/version"):
+            data = b"{}" if method == "POST" else None
+            req = urllib.request.Request(f"{url}{path}", data=data, method=method, headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    return resp.status, dict(resp.headers)
+            except urllib.error.HTTPError as exc:
+                return exc.code, dict(exc.headers)
+
+        assert call({})[0] == 401
+        assert call({"Host": "rebind.evil.example"})[0] == 401  # DNS rebinding: still no key
+        token = base64.b64encode(lockdown.auth_string(home).encode()).decode()
+        auth = {"Authorization": f"Basic {token}"}
+        assert call(auth)[0] == 200
+        # a state-changing call needs a CSRF token too, even with the password
+        posted = auth | {"Content-Type": "application/json"}
+        assert call(posted, "POST", "/flow_runs/filter")[0] == 403
+        preflight = {
+            "Origin": "http://evil.example",
+            "Access-Control-Request-Method": "POST",
+        }
+        _, headers = call(preflight, "OPTIONS", "/flow_runs/filter")
+        allowed = {k.lower(): v for k, v in headers.items()}.get("access-control-allow-origin")
+        assert allowed not in ("*", "http://evil.example")
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+        for name in (lockdown.AUTH_FILE, "server.log"):
+            assert stat.S_IMODE((home / name).stat().st_mode) == 0o600
+    finally:
+        orchestration.stop_server(home)

@@ -3,7 +3,11 @@ fingerprint changes with any source edit (so stale code is never run)."""
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+
+import pytest
 
 from prepops.runtime.runner import client, protocol, server, warmup
 
@@ -94,7 +98,7 @@ def test_runner_answers_before_later_groups_are_imported(tmp_path: Path, monkeyp
     (tmp_path / "later_lib.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(warmup, "GROUPS", (("stage_a",), ("later_lib",)))
-    runner = server._Runner("fp")
+    runner = server._Runner("fp", allowed=re.compile(r"stage_[a-z]"))
     request = {"module": "stage_a", "cwd": str(tmp_path), "env": dict(os.environ)}
     output, code = _ask(runner, request | {"fingerprint": "fp"})
     runner.finish()
@@ -130,7 +134,7 @@ def test_stage_answers_before_prefect_drains(tmp_path: Path, monkeypatch) -> Non
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(warmup, "GROUPS", (("stage_b",),))
-    runner = server._Runner("fp")
+    runner = server._Runner("fp", allowed=re.compile(r"stage_[a-z]"))
     request = {"module": "stage_b", "cwd": str(tmp_path), "env": dict(os.environ)}
     _, code = _ask(runner, request | {"fingerprint": "fp"})
     answered.write_text("")  # only now: a runner that waited for the drain never sees it
@@ -188,7 +192,7 @@ def test_an_interrupted_caller_stops_its_stage(tmp_path: Path, monkeypatch) -> N
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(warmup, "GROUPS", (("stage_c",),))
-    runner = server._Runner("fp")
+    runner = server._Runner("fp", allowed=re.compile(r"stage_[a-z]"))
     request = {"module": "stage_c", "cwd": str(tmp_path), "env": dict(os.environ)}
     request["fingerprint"] = "fp"
     (tmp_path / "request.json").write_text(json.dumps(request))
@@ -228,3 +232,81 @@ def test_an_interrupted_caller_stops_its_stage(tmp_path: Path, monkeypatch) -> N
     except ProcessLookupError:
         alive = False
     assert not alive
+
+
+def test_only_pipeline_stages_run(tmp_path: Path) -> None:
+    """A request naming any other module is refused before anything is imported."""
+    import os
+
+    runner = server._Runner("fp")
+    request = {"module": "os", "cwd": str(tmp_path), "env": dict(os.environ), "fingerprint": "fp"}
+    output, code = _ask(runner, request)
+    assert code == "S" and output == b"" and not runner.stale
+
+
+def test_an_untrusted_state_folder_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    """A state file (or socket, or folder) others can write is never trusted: a process of
+    another user could answer as the runner and receive this user's environment."""
+    import os
+
+    from prepops.runtime.prefect_server import STATE
+
+    for var in ("PREPOPS_RUNNER", "PREFECT_API_URL", "PREPOPS_PREFECT_SERVER", "PREFECT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    (tmp_path / STATE).write_text('{"pid": 1, "runner": true}')
+    os.chmod(tmp_path / STATE, 0o666)
+    assert "writable by other users" in client.untrusted(tmp_path)
+    monkeypatch.setattr(client, "connect", lambda *_: pytest.fail("connected anyway"))
+    assert client.delegate(tmp_path, "pipelines.ingest") is None
+
+
+def test_the_environment_sent_is_the_stage_s_only() -> None:
+    env = {"PATH": "/bin", "MLFLOW_TRACKING_URI": "x", "SSH_AUTH_SOCK": "/tmp/agent", "X": "1"}
+    assert client.stage_env(env) == {"PATH": "/bin", "MLFLOW_TRACKING_URI": "x"}
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/usr/bin/python3").exists(),
+    reason="needs root (to act as a second local user) and a system python3",
+)
+def test_another_local_user_is_not_served(tmp_path: Path) -> None:
+    """Even through a socket others can reach, a request from another uid runs nothing."""
+    import json
+    import socket
+    import subprocess
+
+    runner = server._Runner("fp", allowed=re.compile(r"stage_[a-z]"))
+    import shutil
+    import tempfile
+
+    place = Path(tempfile.mkdtemp(prefix="prepops-open-"))  # reachable by the other user
+    os.chmod(place, 0o777)
+    sock_path = place / "runner.sock"
+    request = {"module": "stage_x", "cwd": "/", "env": {}, "fingerprint": "fp"}
+    caller_code = (
+        "import json, socket, sys\n"
+        "conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "conn.connect(sys.argv[1])\n"
+        "body = sys.argv[2].encode()\n"
+        "conn.sendall(b'R' + len(body).to_bytes(4, 'big') + body)\n"
+        "try:\n"
+        "    print(repr(conn.recv(16)))\n"
+        "except ConnectionResetError:\n"
+        "    print(repr(b''))\n"
+    )
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(sock_path))
+        os.chmod(sock_path, 0o777)
+        listener.listen(1)
+        caller = subprocess.Popen(
+            ["/usr/bin/python3", "-c", caller_code, str(sock_path), json.dumps(request)],
+            user=65534,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        runner.accept(listener.accept()[0])
+        out, _ = caller.communicate(timeout=20)
+    shutil.rmtree(place)
+    assert out.strip() == "b''"  # closed without an answer
+    assert not runner.relays  # nothing was forked

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from prepops.runtime import lockdown
 from prepops.runtime.runner.protocol import (
     SOCKET,
     code_dirs,
@@ -54,19 +55,72 @@ def starting(home: Path) -> bool:
         return False
 
 
+def untrusted(home: Path) -> str | None:
+    """Why the runner's folder, socket or state file cannot be trusted, or None."""
+    from prepops.runtime.prefect_server import STATE
+
+    for path in (home, home / SOCKET, home / STATE):
+        if why := lockdown.owned_and_private(path):
+            return why
+    return None
+
+
 def connect(home: Path, deadline: float) -> socket.socket | None:
     """Connect to the runner, waiting while it is still importing (a runner about to be
-    ready beats importing everything in this process too)."""
+    ready beats importing everything in this process too); only to one run by this user."""
     while True:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             conn.connect(str(home / SOCKET))
+            if lockdown.peer_uid(conn) != os.getuid():
+                conn.close()
+                print(f"prepops: {home / SOCKET} is another user's; not used", file=sys.stderr)
+                return None
             return conn
         except (FileNotFoundError, ConnectionRefusedError):
             conn.close()
             if time.monotonic() > deadline or not starting(home):
                 return None
             time.sleep(0.1)
+
+
+# What a stage may need from the caller's environment: its own settings, the stack's
+# (Prefect, MLflow, DVC, git, cloud storage for artifacts) and the basics of a process.
+_ENV_PREFIXES = (
+    "PREPOPS_",
+    "PREFECT_",
+    "MLFLOW_",
+    "DVC_",
+    "GIT_",
+    "AWS_",
+    "GOOGLE_",
+    "AZURE_",
+    "GX_",
+    "LC_",
+    "PYTHON",
+    "UV_",
+)
+_ENV_NAMES = {
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "TZ",
+    "TMPDIR",
+    "VIRTUAL_ENV",
+    "DO_NOT_TRACK",
+    "NO_COLOR",
+    "TERM",
+    "COLUMNS",
+    "EDITOR",
+    "SSL_CERT_FILE",
+}
+
+
+def stage_env(env: dict[str, str] | os._Environ) -> dict[str, str]:
+    """The part of the caller's environment the stage runs with (nothing else is sent)."""
+    return {k: v for k, v in env.items() if k in _ENV_NAMES or k.startswith(_ENV_PREFIXES)}
 
 
 def _relay_answer(conn: socket.socket) -> int | None:
@@ -101,10 +155,13 @@ def delegate(home: Path, module: str) -> int | None:
     """
     if not enabled():
         return None
+    if why := untrusted(home):
+        print(f"prepops: the runner is not used: {why}", file=sys.stderr)
+        return None
     request = {
         "module": module,
         "cwd": os.getcwd(),
-        "env": dict(os.environ),
+        "env": stage_env(os.environ),
         "fingerprint": fingerprint(code_dirs()),
     }
     deadline = time.monotonic() + float(os.environ.get("PREPOPS_RUNNER_WAIT_S", "30"))

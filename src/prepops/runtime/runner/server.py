@@ -15,6 +15,7 @@ import gc
 import importlib
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -22,6 +23,7 @@ import sys
 import threading
 from pathlib import Path
 
+from prepops.runtime import lockdown
 from prepops.runtime.runner import warmup
 from prepops.runtime.runner.protocol import (
     SOCKET,
@@ -80,12 +82,17 @@ def _run_child(request: dict, write_fd: int, status_fd: int) -> None:
         os._exit(code)
 
 
+STAGE_MODULE = re.compile(r"pipelines\.[a-z][a-z_]*")
+REQUEST_TIMEOUT_S = 5.0
+
+
 class _Runner:
     """Accepts stage requests, forks one child per request, and keeps importing between
     requests; everything that imports or forks runs on the main thread."""
 
-    def __init__(self, own: str) -> None:
+    def __init__(self, own: str, allowed: re.Pattern[str] = STAGE_MODULE) -> None:
         self.own = own
+        self.allowed = allowed  # which modules a request may name
         self.own_env = prefect_env(os.environ)
         self.pending = list(warmup.GROUPS)
         package = Path(importlib.import_module("pipelines").__file__).parent
@@ -108,9 +115,19 @@ class _Runner:
                 warmup.load(group)
 
     def accept(self, conn: socket.socket) -> None:
+        """Serve one connection: refuse strangers and stale code, else fork the stage."""
         try:
+            if lockdown.peer_uid(conn) != os.getuid():  # another local user: not served
+                conn.close()
+                return
+            conn.settimeout(REQUEST_TIMEOUT_S)  # an idle connection must not stall the runner
             kind, payload = receive(conn)
+            conn.settimeout(None)
             request = json.loads(payload)
+            if not self.allowed.fullmatch(str(request.get("module", ""))):
+                send(conn, b"S", b"")  # only pipelines.<stage>; the caller runs it itself
+                conn.close()
+                return
             if kind != b"R" or request.get("fingerprint") != self.own:
                 send(conn, b"S", b"")
                 self.stale = True  # exit once running children are done; a fresh one starts
@@ -194,7 +211,7 @@ def serve(home: Path, api: str) -> None:
     runner = _Runner(own)
     runner.warm_next()  # the first stage's group, then answer
     # entered once for every child; held, or garbage collection would exit it
-    settings = flow_settings(api, local=True)
+    settings = flow_settings(api, local=True, auth=lockdown.auth_string(home))
     settings.__enter__()
     path = home / SOCKET
     path.unlink(missing_ok=True)
@@ -205,8 +222,11 @@ def serve(home: Path, api: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(path))
-        os.chmod(path, 0o600)  # requests carry the caller's environment
+        old_umask = os.umask(0o077)  # 0600 from the start: requests carry the caller's env
+        try:
+            server.bind(str(path))
+        finally:
+            os.umask(old_umask)
         server.listen(4)
         try:
             while not runner.stale:

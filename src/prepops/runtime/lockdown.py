@@ -1,0 +1,83 @@
+"""What keeps other local users and web pages out of the local servers and the runner.
+
+The Prefect server and the runner listen on this machine only, but "this machine" includes
+other users and every web page open in the user's browser. So: the state folder is private
+(0700, files 0600), the Prefect API needs a per-project password kept in a 0600 file, a
+recorded pid is signalled only while it is still our server, and the runner's socket,
+folder and state are trusted only when they belong to this user and nobody else can write.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+AUTH_FILE = "prepops-auth"  # "prepops:<random>": Prefect's basic-auth string for this project
+USER = "prepops"
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (if needed) readable and writable by this user only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> int:
+    """Open `path` for appending, created 0600 (logs that name companies)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
+def auth_string(home: Path) -> str:
+    """The project's Prefect API password, created once in a 0600 file."""
+    path = private_dir(home) / AUTH_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"{USER}:{secrets.token_urlsafe(24)}\n")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def owned_and_private(path: Path) -> str | None:
+    """Why `path` cannot be trusted (another owner, or writable by others), or None."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None  # nothing there to trust or distrust
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path} is a symlink"
+    if st.st_uid != os.getuid():
+        return f"{path} belongs to uid {st.st_uid}, not to you ({os.getuid()})"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"{path} is writable by other users"
+    return None
+
+
+def peer_uid(sock) -> int:
+    """The uid of the process at the other end of a Unix socket (SO_PEERCRED)."""
+    import socket
+    import struct
+
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def is_our_server(pid: int) -> bool:
+    """True while `pid` is still a prepops Prefect server watchdog (pids are recycled)."""
+    if Path("/proc/self").is_dir():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+    else:  # no /proc (macOS): ask ps
+        import subprocess
+
+        out = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True)
+        cmdline = out.stdout.split()
+    return b"prepops.runtime.prefect_server" in cmdline and b"serve" in cmdline
