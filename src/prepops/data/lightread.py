@@ -35,6 +35,8 @@ def evidence_ids(workspace: Path) -> list[str]:
 def _docs(workspace: Path, folder: str) -> list[dict]:
     found = []
     for path in sorted((workspace / folder).glob("*.yaml")):
+        if not path.resolve().is_relative_to(workspace.resolve()):
+            continue  # a symlink out of the workspace: never read (`prepops validate` says so)
         doc, problems = read_yaml(path, path.name, _LIMIT)
         if isinstance(doc, dict) and not problems:
             found.append(doc)

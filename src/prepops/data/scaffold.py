@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -28,26 +29,51 @@ def _files() -> list[tuple[str, bytes]]:
     return found
 
 
+def check_name(directory: Path) -> None:
+    """Refuse names that are not a plain new folder (one line, never a traceback)."""
+    name = directory.name
+    if not name or name in {".", ".."} or ".." in directory.parts or name.startswith("-"):
+        raise ScaffoldError(f"{directory}: not a plain folder name")
+    if len(name.encode()) > 200:
+        raise ScaffoldError(f"{directory}: name longer than 200 bytes")
+    if directory.exists() or directory.is_symlink():
+        raise ScaffoldError(f"{directory}: already exists; init never overwrites a workspace")
+    if not directory.parent.is_dir():
+        raise ScaffoldError(f"{directory}: its parent folder does not exist")
+
+
 def create(directory: Path) -> list[Path]:
     """Write the example workspace; never touches an existing folder."""
-    if directory.exists():
-        raise ScaffoldError(f"{directory}: already exists; init never overwrites a workspace")
+    import tempfile
+
+    check_name(directory)
     written: list[Path] = []
-    staging = directory.with_name(f".{directory.name}.init-tmp")
-    shutil.rmtree(staging, ignore_errors=True)
+    # a fresh private folder beside the target: nothing planted there in advance is followed
+    staging = Path(tempfile.mkdtemp(prefix=".prepops-init-", dir=directory.parent))
     for rel, data in _files():
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         written.append(directory / rel)
-    staging.rename(directory)  # the workspace appears whole or not at all
+    try:
+        staging.rename(directory)  # the workspace appears whole or not at all
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ScaffoldError(f"{directory}: cannot create ({exc.strerror})") from None
+    os.chmod(directory, 0o777 & ~_umask())  # mkdtemp made it 0700
     return written
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def dvc_add(directory: Path) -> tuple[bool, str]:
     """`dvc add` the folder so personal data goes to a DVC remote, not to git."""
     result = subprocess.run(
-        [sys.executable, "-m", "dvc", "add", str(directory)],
+        [sys.executable, "-m", "dvc", "add", "--", str(directory)],
         capture_output=True,
         text=True,
         check=False,

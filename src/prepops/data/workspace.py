@@ -33,6 +33,11 @@ class Workspace:
         return not self.problems
 
 
+def inside(root: Path, path: Path) -> bool:
+    """True when `path`, symlinks followed, stays within the workspace `root`."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
 def discover(root: Path) -> dict[str, list[Path]]:
     """Workspace files per kind, sorted so every run sees the same order."""
     return {
@@ -104,6 +109,11 @@ def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) 
         for path in paths:
             rel = path.relative_to(root).as_posix()
             files.append(rel)
+            if not inside(root, path):  # a symlink out: its text is not the workspace's
+                rows.problems.append(
+                    Problem(rel, "(file)", "is a symlink to a file outside the workspace")
+                )
+                continue
             doc, found = read_yaml(path, rel, max_file_bytes)
             rows.problems += found
             if doc is not None:
