@@ -36,8 +36,8 @@ run: install ## Run the lifecycle on the workspace named in params.yaml (dvc rep
 test: install ## Run the whole test suite (what CI runs)
 	python -m pytest -n 2 --dist loadscope
 
-test-fast: install ## Run the tests that take no DVC repro or Prefect server
-	python -m pytest -m "not e2e and not flow"
+test-fast: install ## Run the tests that take no DVC repro, Prefect server or PostgreSQL
+	python -m pytest -n 2 -m "not e2e and not flow and not postgres"
 
 lint: install ## ruff lint and format check
 	ruff check . && ruff format --check .

@@ -6,18 +6,27 @@ import os
 from pathlib import Path
 
 
-def find_root(start: Path | None = None) -> Path:
-    """Nearest ancestor of `start` (default: cwd) with params.yaml; else the source checkout.
+class ProjectNotFound(ValueError):
+    """No project here: no params.yaml in this folder or above, and no PREPOPS_ROOT."""
 
-    PREPOPS_ROOT overrides both, for running the CLI from anywhere.
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: PREPOPS_ROOT if set, else the nearest folder from `start` (default:
+    the current one) upwards that holds a params.yaml.
+
+    Never the prepops checkout itself by default: a hook run from another repository must
+    check that repository's workspace, or say it found none.
     """
     if env := os.environ.get("PREPOPS_ROOT"):
         return Path(env).resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "params.yaml").is_file() and (folder / "dvc.yaml").is_file():
+        if (folder / "params.yaml").is_file():
             return folder
-    return Path(__file__).resolve().parents[3]
+    raise ProjectNotFound(
+        f"{here}: no params.yaml here or in a parent folder (run from your prepops project, "
+        "or set PREPOPS_ROOT)"
+    )
 
 
 class Paths:
