@@ -14,8 +14,8 @@ from prepops.training.tracking import candidate
 
 def run(flow: Callable[..., Any], build_kwargs: Callable[[Settings, Paths], dict]) -> None:
     """Run a stage's flow with params.yaml; exit 0: completed, 1: failed, 2: bad params or env."""
-    paths = Paths()
     try:
+        paths = Paths()  # no params.yaml here or above: one line, exit 2
         settings = load_settings(paths.params)
         candidate()  # a bad PREPOPS_CANDIDATE stops here, not mid-flow
     except (SettingsError, ValueError) as exc:

@@ -12,6 +12,7 @@ from pipelines._runner import run
 from prepops.data import ingest, workspace
 from prepops.features import versioning
 from prepops.runtime.paths import Paths
+from prepops.runtime.sanitize import for_terminal
 
 
 @task(cache_policy=NO_CACHE)
@@ -49,13 +50,13 @@ def ingest_flow(workspace_dir: str, max_file_bytes: int, on_error: str, root: st
     ws_path = paths.workspace(workspace_dir)
     ws = load_workspace(ws_path, max_file_bytes, on_error == "quarantine")
     for problem in ws.problems:
-        logger.error(str(problem))
+        logger.error(for_terminal(problem))
     if ws.problems and on_error == "fail":
         return Failed(message=f"{len(ws.problems)} problem(s) in workspace {workspace_dir}")
     versions = version_ids(ws_path)
     data = write_outputs(ws, versions, workspace_dir, paths)
     for warning in data["warnings"]:
-        logger.warning(warning)
+        logger.warning(for_terminal(warning))
     logger.info(
         "ingested %s; templates %s, evidence %s",
         data["rows"],

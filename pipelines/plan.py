@@ -15,6 +15,7 @@ from prepops.data import ingest
 from prepops.retraining import bandit, plan
 from prepops.runtime import as_of as run_day
 from prepops.runtime.paths import Paths
+from prepops.runtime.sanitize import for_terminal
 from prepops.runtime.settings import Plan
 from prepops.runtime.storage import write_csv, write_json, write_text
 
@@ -55,7 +56,7 @@ def plan_flow(root: str, settings: Plan):
     write_outputs(patches, allocation, paths)
     logger.info("plan: %s patch(es) as of %s", len(patches["patches"]), patches["as_of"])
     for lp in allocation["loops"]:
-        logger.info("hours: %s -> %s", lp["company"], lp["hours"])
+        logger.info("hours: %s -> %s", for_terminal(lp["company"]), lp["hours"])
     return patches
 
 

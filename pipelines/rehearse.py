@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from pipelines._runner import run
 from prepops.data import ingest
 from prepops.runtime.paths import Paths
+from prepops.runtime.sanitize import for_terminal
 from prepops.runtime.settings import Score
 from prepops.runtime.storage import write_csv, write_json
 from prepops.training import scoring as rehearse
@@ -66,7 +67,7 @@ def rehearse_flow(root: str, settings: Score):
     for version, row in by_version.items():
         logger.info(
             "template %s: n=%s coverage=%s filler_rate=%s",
-            version,
+            for_terminal(version),
             row["n"],
             row["coverage"],
             row["filler_rate"],

@@ -20,6 +20,7 @@ from prepops.data import ingest
 from prepops.model import fitting, registry, release
 from prepops.model.router import Router
 from prepops.runtime.paths import Paths
+from prepops.runtime.sanitize import for_terminal
 from prepops.runtime.settings import Router as RouterSettings
 from prepops.runtime.storage import write_json
 from prepops.training import tracking
@@ -83,7 +84,7 @@ def train_router_flow(root: str, settings: RouterSettings):
             paths.root, quote(model), gate_q, inputs["companies"], run_info
         )
     except registry.RegistryError as exc:  # one line, and nothing promoted
-        logger.error(str(exc))
+        logger.error(for_terminal(exc))
         return Failed(message=str(exc))
     report = fitting.training_report(q, heldout, decision, settings.cv_folds)
     write_json(paths.router / "candidate.json", model.to_dict(), compact=True)
@@ -96,7 +97,7 @@ def train_router_flow(root: str, settings: RouterSettings):
         cv["n"],
         decision["candidate_version"],
         verdict,
-        decision["reason"],
+        for_terminal(decision["reason"]),
     )
     return report
 

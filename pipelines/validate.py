@@ -14,6 +14,7 @@ from prepops.data import expectations as gx_suites
 from prepops.data import ingest, quality
 from prepops.runtime import as_of as run_day
 from prepops.runtime.paths import Paths
+from prepops.runtime.sanitize import for_terminal
 from prepops.runtime.settings import Validate
 from prepops.runtime.storage import write_json
 
@@ -65,7 +66,7 @@ def log_results(summary: dict, checks: list[dict], problems: list) -> None:
     """One log line per warning, failed expectation and contract problem."""
     logger = get_run_logger()
     for warning in summary["warnings"]:
-        logger.warning(warning)
+        logger.warning(for_terminal(warning))
     for check in checks:
         if check["success"]:
             continue
@@ -75,10 +76,10 @@ def log_results(summary: dict, checks: list[dict], problems: list) -> None:
             check["expectation"],
             check["suite"],
             check["column"],
-            check["observed"],
+            for_terminal(check["observed"]),
         )
     for problem in problems:
-        logger.error(str(problem))
+        logger.error(for_terminal(problem))
 
 
 @flow(name="validate")

@@ -9,6 +9,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from prepops.runtime.sanitize import for_terminal
+
 WorkspaceArg = Annotated[
     Path | None,
     typer.Argument(help="Workspace folder (default: `workspace` in params.yaml, else data/)."),
@@ -20,16 +22,21 @@ CompanyOpt = Annotated[
 ]
 
 
+def say(text: object, err: bool = False) -> None:
+    """Print one line that may hold workspace text: no control or escape sequence passes."""
+    typer.echo(for_terminal(text), err=err)
+
+
 def fail(message: str, code: int) -> NoReturn:
     """Print a message on stderr and exit with `code` (1 invalid data, 2 usage error)."""
-    typer.echo(message, err=True)
+    say(message, err=True)
     raise typer.Exit(code)
 
 
 def fail_problems(problems: Iterable[Any]) -> NoReturn:
     """Print one line per problem on stderr and exit 1."""
     for problem in problems:
-        typer.echo(str(problem), err=True)
+        say(problem, err=True)
     raise typer.Exit(1)
 
 
@@ -66,7 +73,7 @@ def print_scores(result: dict) -> None:
     """A scorecard, one right-aligned field a line."""
     for key, value in result.items():
         shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-        typer.echo(f"{key:>17}: {shown}")
+        say(f"{key:>17}: {shown}")
 
 
 def routed(root: Path, question: str, card: dict) -> dict:
@@ -75,5 +82,5 @@ def routed(root: Path, question: str, card: dict) -> dict:
 
     result, note = routing.route(root, question, card)
     if note:
-        typer.echo(note, err=True)
+        say(note, err=True)
     return result

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from prepops.cli import common
 from prepops.cli.common import WorkspaceArg, WorkspaceOpt
+from prepops.runtime.sanitize import for_terminal
 
 
 def validate(
@@ -26,20 +27,30 @@ def validate(
         typer.echo(json.dumps(rows, indent=2))
     else:
         for problem in ws.problems:
-            typer.echo(str(problem))
+            common.say(problem)
         summary = f"{root}: {len(ws.files)} file(s), {len(ws.problems)} problem(s)"
         typer.echo(summary if ws.problems else f"{summary}: valid", err=True)
     raise typer.Exit(1 if ws.problems else 0)
 
 
-def log(workspace: WorkspaceOpt = None) -> None:
-    """Capture one interview round, field by field, and write it as a new rounds/ file."""
+def ask(text: str, **kwargs: Any) -> Any:
+    """click.prompt with its text and a Choice's names shown sanitised (answers as written)."""
     import click
 
+    choice = kwargs.get("type")
+    if not isinstance(choice, click.Choice):
+        return click.prompt(for_terminal(text), **kwargs)
+    shown = {for_terminal(c): c for c in choice.choices}
+    kwargs["type"] = click.Choice(list(shown), case_sensitive=choice.case_sensitive)
+    return shown[click.prompt(for_terminal(text), **kwargs)]
+
+
+def log(workspace: WorkspaceOpt = None) -> None:
+    """Capture one interview round, field by field, and write it as a new rounds/ file."""
     from prepops.data import roundlog
 
     root, _ = common.workspace(workspace)
-    doc = roundlog.capture(root, click.prompt)
+    doc = roundlog.capture(root, ask)
     if problems := roundlog.check(root, doc):
         common.fail_problems(problems)
     typer.echo(f"wrote {roundlog.write(root, doc)}")

@@ -40,7 +40,7 @@ def route(
     typer.echo("  " + "  ".join(f"{m} {p:.2f}" for m, p in ranked))
     if result["cues"]:
         shown = ", ".join(f"{c['phrase']!r}->{c['mode']}" for c in result["cues"])
-        typer.echo(f"  cues: {shown}")
+        common.say(f"  cues: {shown}")
 
 
 def _no_evidence(root: Path, as_json: bool) -> None:
@@ -80,9 +80,9 @@ def retrieve(
         typer.echo(json.dumps(result, indent=2))
         return
     story, metric, failure = result["story"], result["metric"], result["failure_mode"]
-    typer.echo(f"mode: {mode}")
-    typer.echo(f"story [{story['evidence_id']}]: {story['title']}")
-    typer.echo(
+    common.say(f"mode: {mode}")
+    common.say(f"story [{story['evidence_id']}]: {story['title']}")
+    common.say(
         f"metric [{metric['evidence_id']}]: {metric['name']} = {metric['value']} {metric['unit']}"
     )
-    typer.echo(f"failure mode [{failure['evidence_id']}]: {failure['text']}")
+    common.say(f"failure mode [{failure['evidence_id']}]: {failure['text']}")

@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 
-def ui(
-    port: Annotated[int, typer.Option(help="Port for the MLflow UI.")] = 5000,
-) -> None:
-    """Start the MLflow UI on the project's store (compare template versions there)."""
-    import os
+def ui_command(root: Path, uri: str, port: int) -> tuple[list[str], dict[str, str]]:
+    """argv and environment for `mlflow ui`: the store URI in the environment, not argv."""
+    # The URI may hold a password: on the command line, any local user's `ps` shows it.
+    from prepops.runtime.privacy import no_telemetry
 
-    from prepops.runtime.paths import Paths
-    from prepops.training.tracking import rehearsal_experiment_id, tracking_uri
-
-    root = Paths().root
-    uri = tracking_uri(root)
-    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {uri}); Ctrl-C stops it")
-    if exp := rehearsal_experiment_id(uri):
-        # MLflow 3 opens experiments in its GenAI view; this goes straight to the runs table
-        typer.echo(f"rehearsal runs: http://127.0.0.1:{port}/#/experiments/{exp}/runs")
+    no_telemetry()
     argv = [
         sys.executable,
         "-m",
         "mlflow",
         "ui",
-        "--backend-store-uri",
-        uri,
         "--default-artifact-root",
         (root / "mlartifacts").resolve().as_uri(),
         "--host",
@@ -37,15 +28,33 @@ def ui(
         "--port",
         str(port),
     ]
-    os.execv(sys.executable, argv)
+    return argv, {**os.environ, "MLFLOW_BACKEND_STORE_URI": uri}  # mlflow ui's envvar
+
+
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the MLflow UI.")] = 5000,
+) -> None:
+    """Start the MLflow UI on the project's store (compare template versions there)."""
+    from prepops.runtime.paths import Paths
+    from prepops.runtime.privacy import mask_uri
+    from prepops.training.tracking import rehearsal_experiment_id, tracking_uri
+
+    root = Paths().root
+    uri = tracking_uri(root)
+    shown = mask_uri(uri)
+    typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {shown}); Ctrl-C stops it")
+    if exp := rehearsal_experiment_id(uri):
+        # MLflow 3 opens experiments in its GenAI view; this goes straight to the runs table
+        typer.echo(f"rehearsal runs: http://127.0.0.1:{port}/#/experiments/{exp}/runs")
+    argv, env = ui_command(root, uri, port)
+    os.execve(sys.executable, argv, env)
 
 
 def where() -> None:
     """Print where the reports are and where the Prefect and MLflow UIs are."""
-    import os
-
     from prepops.runtime.paths import Paths
     from prepops.runtime.prefect_server import prefect_home, server_state
+    from prepops.runtime.privacy import mask_uri
 
     paths = Paths()
     reports = sorted(
@@ -61,7 +70,7 @@ def where() -> None:
     if (docs := paths.data_docs / "index.html").exists():
         typer.echo(f"Data Docs: {docs}")
     if url := os.environ.get("PREFECT_API_URL"):
-        typer.echo(f"Prefect UI: {url.removesuffix('/api')} (PREFECT_API_URL)")
+        typer.echo(f"Prefect UI: {mask_uri(url.removesuffix('/api'))} (PREFECT_API_URL)")
     elif state := server_state(prefect_home(paths.prefect_home)):
         typer.echo(f"Prefect UI: {state['ui_url']} (local server; `make stop` stops it)")
     else:
@@ -72,7 +81,7 @@ def where() -> None:
     if uri.startswith("sqlite:///") and not (paths.root / "mlflow.db").exists():
         typer.echo("MLflow UI: no runs logged yet (the rehearse stage creates mlflow.db)")
     else:
-        typer.echo(f"MLflow UI: `prepops ui` (store {uri})")
+        typer.echo(f"MLflow UI: `prepops ui` (store {mask_uri(uri)})")
 
 
 def stop() -> None:

@@ -1,6 +1,11 @@
 """The report's figures: matplotlib (Agg) to SVG, returned as data: URIs for <img> tags, so
 the page is self-contained and no workspace text ever becomes markup. Each figure shows
-its n."""
+its n.
+
+Workspace text (company names, template versions) is drawn as plain text: control
+characters removed (`_plain`; they make the SVG invalid XML) and math parsing off on every
+text artist (`_uri`), so `Quanta $\\foo$ Labs` is drawn as written instead of failing in
+matplotlib's mathtext parser."""
 
 from __future__ import annotations
 
@@ -12,6 +17,9 @@ import matplotlib
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.text import Text
+
+from prepops.runtime.sanitize import for_terminal
 
 plt.rcParams.update(
     {
@@ -20,11 +28,19 @@ plt.rcParams.update(
         "axes.spines.top": False,
         "axes.spines.right": False,
         "svg.hashsalt": "prepops",
+        "text.usetex": False,  # never hand workspace text to LaTeX
     }
 )
 
 
+def _plain(texts) -> list[str]:
+    """Workspace text as one printable line each (no control characters)."""
+    return [for_terminal(t) for t in texts]
+
+
 def _uri(fig) -> str:
+    for text in fig.findobj(Text):  # titles, labels, legends, tick labels: no mathtext
+        text.set_parse_math(False)
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
@@ -35,7 +51,7 @@ def empty(message: str) -> str:
     """A figure holding only `message`, for a section without enough data."""
     fig, ax = plt.subplots(figsize=(5, 1.2))
     ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center")
+    ax.text(0.5, 0.5, for_terminal(message), ha="center", va="center", parse_math=False)
     return _uri(fig)
 
 
@@ -44,6 +60,7 @@ def funnel(funnel: dict) -> str:
     companies = sorted(funnel)
     if not companies:
         return empty("no rounds yet (n=0)")
+    names = _plain(companies)
     rounds = [sum(s["n"] for s in funnel[c]) for c in companies]
     known = [sum(s["known"] for s in funnel[c]) for c in companies]
     advanced = [sum(s["advanced"] for s in funnel[c]) for c in companies]
@@ -55,7 +72,7 @@ def funnel(funnel: dict) -> str:
     for i, (r, k, a) in enumerate(zip(rounds, known, advanced, strict=True)):
         ax.text(r + 0.1, i + 0.27, f"n={r}", va="center", fontsize=7)
         ax.text(a + 0.1, i - 0.27, f"{a}/{k}", va="center", fontsize=7)
-    ax.set_yticks(y, companies)
+    ax.set_yticks(y, names, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlabel("rounds")
     ax.legend(loc="lower right", fontsize=7, frameon=False)
@@ -105,7 +122,8 @@ def rehearsal_progress(by_version: dict) -> str:
     fig, axes = plt.subplots(1, 2, figsize=(8, 3), gridspec_kw={"width_ratios": [3, 1.3]})
     for i, v in enumerate(versions):
         vals = [by_version[v].get(m) or 0 for m in metrics]
-        axes[0].bar(x + i * width, vals, width, label=f"{v} (n={by_version[v]['n']})")
+        label = f"{for_terminal(v)} (n={by_version[v]['n']})"
+        axes[0].bar(x + i * width, vals, width, label=label)
         axes[1].bar(i, by_version[v].get("filler_rate") or 0, 0.6)
         axes[1].text(
             i,
@@ -118,7 +136,9 @@ def rehearsal_progress(by_version: dict) -> str:
     axes[0].set_ylim(0, 1.05)
     axes[0].set_title("Special tokens by template version (mean)")
     axes[0].legend(fontsize=7, frameon=False)
-    axes[1].set_xticks(range(len(versions)), versions, rotation=30, fontsize=7)
+    axes[1].set_xticks(
+        range(len(versions)), _plain(versions), rotation=30, fontsize=7, parse_math=False
+    )
     axes[1].set_title("fillers / 100 words")
     return _uri(fig)
 
@@ -142,7 +162,7 @@ def drift_heatmap(drift: dict) -> str:
             text = "n<min" if np.isnan(grid[i, j]) else f"{grid[i, j]:.2f}"
             ax.text(j, i, f"{text}\nn={cell.get('n', 0)}", ha="center", va="center", fontsize=7)
     ax.set_xticks(range(len(features)), features, rotation=15)
-    ax.set_yticks(range(len(companies)), companies)
+    ax.set_yticks(range(len(companies)), _plain(companies), parse_math=False)
     fig.colorbar(image, ax=ax, label="Jensen-Shannon distance to the other companies")
     ax.set_title("Drift: each company against the rest")
     return _uri(fig)
@@ -154,7 +174,7 @@ def allocation(alloc: dict) -> str:
     if not loops:
         return empty("no active loop: no hours to allocate")
     fig, ax = plt.subplots(figsize=(6, 0.6 + 0.45 * len(loops)))
-    names = [lp["company"] for lp in loops]
+    names = _plain(lp["company"] for lp in loops)
     ax.barh(range(len(loops)), [lp["hours"] for lp in loops], color="#5b84b1")
     for i, lp in enumerate(loops):
         ax.text(
@@ -164,7 +184,7 @@ def allocation(alloc: dict) -> str:
             va="center",
             fontsize=7,
         )
-    ax.set_yticks(range(len(loops)), names)
+    ax.set_yticks(range(len(loops)), names, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlabel("hours next week")
     ax.set_title(

@@ -14,6 +14,8 @@ import importlib
 import re
 import sys
 
+from prepops.runtime.privacy import no_telemetry
+
 _STAGE = re.compile(r"[a-z][a-z_]*")
 
 
@@ -37,6 +39,7 @@ def hand_over(stage: str) -> int | None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the named stage through the runner when it can serve, else in this process."""
+    no_telemetry()  # here, the runner and the Prefect server it starts: nothing sent anywhere
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or not _STAGE.fullmatch(args[0]):
         sys.exit("usage: python -m prepops.runtime.stage <stage>  (see dvc.yaml)")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from prepops.runtime.sanitize import for_plot_data
+
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp)` on a temp file beside `path`, then rename it into place."""
@@ -46,12 +48,18 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """A text cell as inert plot data (sanitize.for_plot_data), then formula-defused."""
+    return csv_safe(for_plot_data(value)) if isinstance(value, str) else value
+
+
 def write_csv(path: Path, frame: Any) -> Path:
-    """CSV export that is safe to open in a spreadsheet (no formula injection)."""
+    """CSV export safe in a spreadsheet (no formula) and in `dvc plots show`'s HTML page."""
+    # dvc-render embeds the rows in an inline <script>: text cells get no < > or controls
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype).startswith(("str", "string")):
-            safe[column] = safe[column].map(csv_safe)
+            safe[column] = safe[column].map(_cell)
     return write_text(path, safe.to_csv(index=False))
 
 

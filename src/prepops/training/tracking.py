@@ -76,7 +76,10 @@ def git_commit(root: Path) -> str:
 
 
 def client(root: Path):
-    """An MlflowClient on the project's tracking URI (imports MLflow)."""
+    """An MlflowClient on the project's tracking URI (imports MLflow, telemetry off)."""
+    from prepops.runtime.privacy import no_telemetry
+
+    no_telemetry()  # before MLflow's import starts its telemetry client
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=tracking_uri(root))
