@@ -40,12 +40,21 @@ def fail_problems(problems: Iterable[Any]) -> NoReturn:
     raise typer.Exit(1)
 
 
+def project():
+    """The project's paths (PREPOPS_ROOT, else the nearest params.yaml upwards); none: exit 2."""
+    from prepops.runtime.paths import Paths, ProjectNotFound
+
+    try:
+        return Paths()
+    except ProjectNotFound as exc:
+        fail(str(exc), 2)
+
+
 def settings():
-    """The project paths and params.yaml settings; a bad params.yaml exits 2."""
-    from prepops.runtime.paths import Paths
+    """The project paths and params.yaml settings; no project or a bad params.yaml exits 2."""
     from prepops.runtime.settings import SettingsError, load_settings
 
-    paths = Paths()
+    paths = project()
     try:
         return paths, load_settings(paths.params)
     except SettingsError as exc:
@@ -54,11 +63,21 @@ def settings():
 
 def workspace(value: Path | None) -> tuple[Path, int]:
     """The workspace folder (given, else params.yaml's) and its file size limit; absent: exit 2."""
+    root, _, limit = located(value)
+    return root, limit
+
+
+def located(value: Path | None) -> tuple[Path, str, int]:
+    """The workspace, where it was named (shown on every check), and its file size limit."""
     paths, config = settings()
-    root = value if value is not None else paths.workspace(config.workspace)
+    if value is not None:
+        root, source = value, "given on the command line"
+    else:
+        root = paths.workspace(config.workspace)
+        source = f"`workspace: {config.workspace}` in {paths.params}"
     if not root.is_dir():
-        fail(f"{root}: not a workspace folder (see `prepops init --help`)", 2)
-    return root, config.limits.max_file_bytes
+        fail(f"{root}: not a workspace folder ({source}; see `prepops init --help`)", 2)
+    return root, source, config.limits.max_file_bytes
 
 
 def read_transcript(source: str) -> str:

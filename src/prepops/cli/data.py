@@ -18,7 +18,7 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as a JSON list.")] = False,
 ) -> None:
     """Check a workspace against the data contract: exit 0 valid, 1 invalid, 2 usage error."""
-    root, max_bytes = common.workspace(workspace)
+    root, source, max_bytes = common.located(workspace)
     from prepops.data.workspace import load
 
     ws = load(root, max_file_bytes=max_bytes)
@@ -29,7 +29,8 @@ def validate(
         for problem in ws.problems:
             common.say(problem)
         summary = f"{root}: {len(ws.files)} file(s), {len(ws.problems)} problem(s)"
-        typer.echo(summary if ws.problems else f"{summary}: valid", err=True)
+        summary = summary if ws.problems else f"{summary}: valid"
+        common.say(f"{summary} (workspace {source})", err=True)
     raise typer.Exit(1 if ws.problems else 0)
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from prepops.cli import common
+
 runner_app = typer.Typer(
     no_args_is_help=True,
     help="The stage runner: one daemon that imports the stages' libraries once "
@@ -15,10 +17,9 @@ runner_app = typer.Typer(
 
 
 def _home():
-    from prepops.runtime.paths import Paths
     from prepops.runtime.prefect_server import prefect_home
 
-    return prefect_home(Paths().prefect_home)
+    return prefect_home(common.project().prefect_home)
 
 
 @runner_app.command()

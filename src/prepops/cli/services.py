@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from prepops.cli import common
+
 
 def ui_command(root: Path, uri: str, port: int) -> tuple[list[str], dict[str, str]]:
     """argv and environment for `mlflow ui`: the store URI in the environment, not argv."""
@@ -35,11 +37,10 @@ def ui(
     port: Annotated[int, typer.Option(help="Port for the MLflow UI.")] = 5000,
 ) -> None:
     """Start the MLflow UI on the project's store (compare template versions there)."""
-    from prepops.runtime.paths import Paths
     from prepops.runtime.privacy import mask_uri
     from prepops.training.tracking import rehearsal_experiment_id, tracking_uri
 
-    root = Paths().root
+    root = common.project().root
     uri = tracking_uri(root)
     shown = mask_uri(uri)
     typer.echo(f"MLflow UI on http://127.0.0.1:{port} (store {shown}); Ctrl-C stops it")
@@ -52,11 +53,10 @@ def ui(
 
 def where() -> None:
     """Print where the reports are and where the Prefect and MLflow UIs are."""
-    from prepops.runtime.paths import Paths
     from prepops.runtime.prefect_server import prefect_home, server_state
     from prepops.runtime.privacy import mask_uri
 
-    paths = Paths()
+    paths = common.project()
     reports = sorted(
         p for p in paths.reports.glob("*") if p.is_file() and not p.name.startswith(".")
     )
@@ -86,10 +86,9 @@ def where() -> None:
 
 def stop() -> None:
     """Stop the local Prefect server that pipeline stages share."""
-    from prepops.runtime.paths import Paths
     from prepops.runtime.prefect_server import prefect_home, stop_server
 
-    stopped = stop_server(prefect_home(Paths().prefect_home))
+    stopped = stop_server(prefect_home(common.project().prefect_home))
     typer.echo("stopped the local Prefect server" if stopped else "no local Prefect server running")
 
 
