@@ -7,10 +7,13 @@ import pandas as pd
 from prepops.evaluation.calibration import labelled
 from prepops.monitoring import stats
 from prepops.monitoring.findings import Candidate, Short, ids
+from prepops.monitoring.intervals import gap_interval
 from prepops.runtime.settings import Monitor
 
+LARGE_GAP = 0.25  # a quarter of a round per round mispredicted: enough to misjudge a loop
 
-def _candidate(subject: str, company: str | None, g: pd.DataFrame, seed: int) -> Candidate:
+
+def _candidate(subject: str, company: str | None, g: pd.DataFrame) -> Candidate:
     p = g["confidence"].astype(float).to_numpy()
     y = g["y"].to_numpy()
     pval, _low, _high = stats.poisson_binomial_pvalue(p, int(y.sum()))
@@ -25,13 +28,16 @@ def _candidate(subject: str, company: str | None, g: pd.DataFrame, seed: int) ->
             "gap": round(gap, 4),
             "expected_advances": round(float(p.sum()), 2),
             "advanced": int(y.sum()),
-            "test": "exact Poisson-binomial",
+            "test": "exact Poisson-binomial; interval by inverting it",
         },
         pval,
         ids(g),
-        large=abs(gap) >= 0.25,
+        large=abs(gap) >= LARGE_GAP,
         company=company,
-        interval=stats.bootstrap_mean_gap(p, y, seed),
+        interval=gap_interval(p, int(y.sum())),
+        expected=f"{p.sum():.1f} of {len(y)} to advance at the confidence written down, "
+        f"{int(y.sum())} did",
+        unit="rounds with a known outcome",
     )
 
 
@@ -46,5 +52,5 @@ def calibration(rounds: pd.DataFrame, cfg: Monitor) -> tuple[list[Candidate], li
         if len(g) < cfg.min_n:
             short.append((f"calibration: {subject}", len(g), ids(g), company))
         else:
-            found.append(_candidate(subject, company, g, cfg.seed))
+            found.append(_candidate(subject, company, g))
     return found, short

@@ -1,25 +1,37 @@
-"""From candidates to findings: the shared Candidate record, Holm correction, severity, ids.
+"""From candidates to findings: the shared Candidate record, the severity ladder, ids.
 
-All p-values of one run are Holm-corrected together, then: high = adjusted p < alpha_high
-and a large effect; medium = adjusted p < alpha within its kind of check; low = the raw
-p < alpha only (not surviving the correction; shown, never acted on). A group below `min_n`
-is never tested: it becomes an `insufficient_data` finding.
+One family: every test of the run (all kinds, companies and features) is Holm-corrected
+together, and `evidence.p_adjusted` is that Holm p, the one the severity uses:
+
+- high: p_adjusted < alpha_high and a large effect (each kind names its cut-off);
+- medium: p_adjusted < alpha;
+- watch: suggestive at this n, never acted on: raw p < alpha, or a large effect with raw
+  p < WATCH_P_LARGE; the summary says what was expected, what happened and about how much
+  more data would settle it.
+
+A group below `min_n` is never tested: it becomes an `insufficient_data` finding.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from scipy import stats as sps
 
 from prepops.monitoring import stats
 from prepops.runtime.settings import Monitor
 
 # (subject, n, round ids, company) of a group too small to test
 Short = tuple[str, int, list[str], str | None]
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "watch": 2, "info": 3}
+# a large effect is worth watching at a looser raw p: a miss costs more than a look
+WATCH_P_LARGE = 0.10
+CORRECTION = "Holm over every test of the run (medium and high); watch: raw p, never acted on"
 
 
 @dataclass
@@ -37,6 +49,9 @@ class Candidate:
     company: str | None = None
     interval: list[float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    expected: str = ""  # what no effect would look like, in the data's own terms
+    unit: str = "data points"  # what n counts (rounds, questions, rehearsals)
+    redraw: Callable[[int], float] | None = None  # permutation p with more resamples
 
 
 def slug(text: str) -> str:
@@ -49,38 +64,52 @@ def ids(frame: pd.DataFrame) -> list[str]:
     return sorted(str(i) for i in frame["id"])
 
 
-def _family(kind: str) -> str:
-    return "calibration" if kind in ("overconfidence", "underconfidence") else kind
+def sharpen(candidates: list[Candidate], cfg: Monitor) -> None:
+    """Redraw each permutation p below alpha with enough resamples to reach high after Holm
+    over all the run's tests (a fresh, valid p-value: only its resolution changes)."""
+    resamples = stats.resamples_for(len(candidates), cfg.alpha_high)
+    for c in candidates:
+        if c.redraw is not None and c.p_value < cfg.alpha:
+            c.p_value = c.redraw(resamples)
 
 
-def _severity(overall: float, family: float, raw: float, large: bool, cfg: Monitor) -> str | None:
-    """high: survives Holm over every test of the run at alpha_high, with a large effect;
-    medium: survives Holm within its family (one kind of check) at alpha; low: raw only."""
-    if overall < cfg.alpha_high and large:
+def _severity(adjusted: float, raw: float, large: bool, cfg: Monitor) -> str | None:
+    """The ladder of the module docstring."""
+    if adjusted < cfg.alpha_high and large:
         return "high"
-    if family < cfg.alpha:
+    if adjusted < cfg.alpha:
         return "medium"
-    if raw < cfg.alpha:
-        return "low"
+    if raw < cfg.alpha or (large and raw < WATCH_P_LARGE):
+        return "watch"
     return None
 
 
-def _within_families(candidates: list[Candidate]) -> list[float]:
-    """Holm-adjusted p-values, each within its own family of candidates."""
-    within = [0.0] * len(candidates)
-    for name in {_family(c.kind) for c in candidates}:
-        family = [i for i, c in enumerate(candidates) if _family(c.kind) == name]
-        for i, adj in zip(family, stats.holm([candidates[i].p_value for i in family]), strict=True):
-            within[i] = adj
-    return within
+def more_needed(n: int, raw: float, tests: int, alpha: float) -> int:
+    """About how many more data points, at the same effect, would make raw p survive Holm
+    over `tests` tests at alpha (z grows with the square root of n)."""
+    z_now = float(sps.norm.isf(min(max(raw, 1e-300), 0.5) / 2))
+    z_need = float(sps.norm.isf(alpha / max(tests, 1) / 2))
+    return max(1, math.ceil(n * (z_need / max(z_now, 0.1)) ** 2) - n)
 
 
-def _finding(c: Candidate, severity: str, adjusted: float) -> dict:
+def _summary(c: Candidate, adjusted: float, tests: int, more: int | None) -> str:
+    text = c.summary + (f"; expected {c.expected}" if c.expected else "")
+    if more is None:
+        return text
+    return (
+        f"{text}. After the {tests} checks this run makes, this could be chance (p "
+        f"{c.p_value:.3f}, {adjusted:.2f} corrected); about {more} more {c.unit} like these "
+        "would tell"
+    )
+
+
+def _finding(c: Candidate, severity: str, adjusted: float, tests: int, cfg: Monitor) -> dict:
+    more = more_needed(c.n, c.p_value, tests, cfg.alpha) if severity == "watch" else None
     return {
         "kind": c.kind,
         "severity": severity,
         "subject": c.subject,
-        "summary": c.summary,
+        "summary": _summary(c, adjusted, tests, more),
         "company": c.company,
         "evidence": {
             "n": c.n,
@@ -89,20 +118,21 @@ def _finding(c: Candidate, severity: str, adjusted: float) -> dict:
             "p_adjusted": round(adjusted, 5),
             "interval": c.interval,
             "round_ids": c.round_ids,
+            **({"more_needed": more} if more is not None else {}),
         },
         **({"context": c.extra} if c.extra else {}),
     }
 
 
 def assess(candidates: list[Candidate], cfg: Monitor) -> list[dict]:
-    """Holm-correct the candidates and keep those with a severity, as finding dicts."""
-    overall = stats.holm([c.p_value for c in candidates]) if candidates else []
-    within = _within_families(candidates)
+    """Holm-correct the candidates together and keep those with a severity, as dicts."""
+    sharpen(candidates, cfg)
+    adjusted = stats.holm([c.p_value for c in candidates]) if candidates else []
     findings = []
-    for c, adj, fam in zip(candidates, overall, within, strict=True):
-        severity = _severity(adj, fam, c.p_value, c.large, cfg)
+    for c, adj in zip(candidates, adjusted, strict=True):
+        severity = _severity(adj, c.p_value, c.large, cfg)
         if severity is not None:
-            findings.append(_finding(c, severity, adj))
+            findings.append(_finding(c, severity, adj, len(candidates), cfg))
     return findings
 
 

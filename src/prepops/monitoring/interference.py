@@ -9,7 +9,13 @@ from prepops.monitoring import stats
 from prepops.monitoring.findings import Candidate, Short, ids
 from prepops.runtime.settings import Monitor
 
+# two more lost signals per heavy round: about one more per question asked in it
+LARGE_LOSS = 2.0
 HEAVY_STAGES = {"technical_screen", "coding", "system_design", "incident", "research", "final"}
+
+
+def _redraw(worse, other, seed: int):
+    return lambda resamples: stats.greater_mean_pvalue(worse, other, seed + 1, resamples)
 
 
 def interference(
@@ -24,9 +30,8 @@ def interference(
         return [], [
             ("interference: heavy rounds on the same day", len(stacked), ids(stacked), None)
         ]
-    res = stats.mean_difference_test(
-        stacked["loss"].to_numpy(float), alone["loss"].to_numpy(float), cfg.seed
-    )
+    worse, other = stacked["loss"].to_numpy(float), alone["loss"].to_numpy(float)
+    res = stats.mean_difference_test(worse, other, cfg.seed)
     days = sorted({d.strftime("%Y-%m-%d") for d in stacked["date"]})
     return [
         Candidate(
@@ -45,8 +50,12 @@ def interference(
             },
             res["p_value"],
             ids(stacked),
-            large=res["difference"] >= 2,
+            large=res["difference"] >= LARGE_LOSS,
             interval=res["interval"],
             extra={"companies": sorted(set(stacked["company"]))},
+            expected=f"stacked heavy rounds to lose as many signals as the {len(alone)} alone "
+            f"({other.mean():.2f} each), the {len(stacked)} stacked lost {worse.mean():.2f}",
+            unit="heavy rounds",
+            redraw=None if len(heavy) > stats.EXACT_MAX_ROUNDS else _redraw(worse, other, cfg.seed),
         )
     ], []

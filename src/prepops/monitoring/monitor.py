@@ -1,10 +1,10 @@
 """Monitoring: what drifted, what is real signal and what is local noise.
 
-Each check (one module per family) yields candidate findings with a p-value from a
-small-sample test (prepops.monitoring.stats); prepops.monitoring.findings corrects them
-together and assigns severity. A group below `min_n` is never tested: it becomes an
-`insufficient_data` finding. Rule-based kinds (consensus feedback, local noise) carry no
-p-value and are capped at medium.
+Each check (one module per kind) yields candidate findings with a p-value from a
+small-sample test (prepops.monitoring.stats); prepops.monitoring.findings corrects them all
+together (one family: every test of the run) and assigns severity. A group below `min_n` is
+never tested: it becomes an `insufficient_data` finding. Local noise (a tag heard at one
+company only) is a rule: info, never acted on.
 """
 
 from __future__ import annotations
@@ -14,7 +14,16 @@ import pandas as pd
 from prepops.evaluation.scorecard import round_loss
 from prepops.monitoring.calibration_checks import calibration
 from prepops.monitoring.consensus import feedback
-from prepops.monitoring.findings import Candidate, Short, assess, insufficient, numbered, slug
+from prepops.monitoring.findings import (
+    CORRECTION,
+    WATCH_P_LARGE,
+    Candidate,
+    Short,
+    assess,
+    insufficient,
+    numbered,
+    slug,
+)
 from prepops.monitoring.interference import interference
 from prepops.monitoring.routing import misrouting, threshold_mismatch
 from prepops.monitoring.shift import distribution_shift
@@ -26,7 +35,7 @@ __all__ = ["monitor", "slug"]  # slug stays importable from here (retraining.pla
 
 def _tested_checks(
     tables: dict[str, pd.DataFrame], records: list[dict], cfg: Monitor, strong_rubric: float
-) -> tuple[list[Candidate], list[Short], dict]:
+) -> tuple[list[Candidate], list[Short], list[dict], dict]:
     """Run every statistical check; the candidates' order fixes ties in the final sort."""
     rounds = tables["rounds"]
     loss = round_loss(rounds, tables["follow_ups"])
@@ -42,7 +51,8 @@ def _tested_checks(
         candidates += found
         short += missing
     shifts, missing, heatmap = distribution_shift(tables, cfg)
-    return candidates + shifts, short + missing, heatmap
+    consensus, local = feedback(rounds, cfg)
+    return candidates + shifts + consensus, short + missing, local, heatmap
 
 
 def monitor(
@@ -50,16 +60,16 @@ def monitor(
 ) -> dict:
     """All checks on the workspace tables and rehearsal records, as findings.json."""
     tables = {**tables, "rounds": tables["rounds"].reset_index(drop=True)}
-    candidates, short, heatmap = _tested_checks(tables, records, settings, strong_rubric)
+    candidates, short, local, heatmap = _tested_checks(tables, records, settings, strong_rubric)
     findings = assess(candidates, settings)
-    findings += feedback(tables["rounds"], settings)
-    findings += insufficient(short, settings.min_n)
+    findings += local + insufficient(short, settings.min_n)
     return {
         "tests_run": len(candidates),
-        "correction": "Holm within each kind of check (medium); Holm over all tests (high)",
+        "correction": CORRECTION,
         "thresholds": {
             "alpha": settings.alpha,
             "alpha_high": settings.alpha_high,
+            "watch_p_large": WATCH_P_LARGE,
             "min_n": settings.min_n,
         },
         "findings": numbered(findings),

@@ -11,6 +11,9 @@ from prepops.monitoring import stats
 from prepops.monitoring.findings import Candidate, Short, ids
 from prepops.runtime.settings import Monitor
 
+LARGE_MISROUTE = 0.30  # one question in three in the wrong mode: 3x the default tolerance
+LARGE_REJECT = 0.60  # most rounds you read as strong rejected: your bar is not theirs
+
 
 def misrouting(
     tables: dict[str, pd.DataFrame], cfg: Monitor
@@ -38,9 +41,12 @@ def misrouting(
             },
             res["p_value"],
             sorted(set(wrong["round_id"])),
-            large=res["rate"] >= 0.3,
+            large=res["rate"] >= LARGE_MISROUTE,
             interval=res["interval"],
             extra={"wanted_modes": sorted(set(wrong["mode_wanted"]))},
+            expected=f"at most {cfg.misroute_ok:.0%} ({cfg.misroute_ok * len(q):.1f} of "
+            f"{len(q)}) in the wrong mode, {len(wrong)} were",
+            unit="questions",
         )
     ], []
 
@@ -63,9 +69,12 @@ def _mismatch(
         },
         res["p_value"],
         ids(rejected),
-        large=res["rate"] >= 0.6,
+        large=res["rate"] >= LARGE_REJECT,
         company=company,
         interval=res["interval"],
+        expected=f"at most {cfg.strong_reject_ok:.0%} ({cfg.strong_reject_ok * len(g):.1f} of "
+        f"{len(g)}) rejected, {len(rejected)} were",
+        unit="rounds read as strong",
     )
 
 

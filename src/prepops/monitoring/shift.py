@@ -18,6 +18,13 @@ CATEGORIES = {
     "rubric emphasis": RUBRIC_DIMENSIONS,
 }
 DRIFT_COLUMNS = ["company", "feature", "js_distance", "n"]
+UNITS = {  # what a feature's n counts
+    "stage mix": "rounds",
+    "wanted-mode mix": "questions",
+    "follow-up kinds": "follow-ups",
+    "rubric emphasis": "rubric scores",
+}
+LARGE_JS = 0.3  # about the distance between a uniform mix and one with a clear favourite
 
 
 def _count_matrix(
@@ -55,8 +62,12 @@ def _top(totals: np.ndarray, names: tuple[str, ...], k: int = 2) -> list[str]:
 
 
 def _candidate(
-    company: str, name: str, counts: np.ndarray, in_group: np.ndarray, round_ids: list, res: dict
+    company: str, name: str, counts: np.ndarray, in_group: np.ndarray, ids_: list, res: dict
 ) -> Candidate:
+    seed = res["seed"] + 100_000  # the redraw is a fresh set of permutations
+    top = _top(counts[in_group].sum(axis=0), CATEGORIES[name])
+    others = _top(counts[~in_group].sum(axis=0), CATEGORIES[name])
+    permuted = len(counts) <= stats.EXACT_MAX_ROUNDS
     return Candidate(
         "distribution_shift",
         f"{company}: {name}",
@@ -70,14 +81,15 @@ def _candidate(
             "feature": name,
         },
         res["p_value"],
-        round_ids,
-        large=res["js_distance"] >= 0.3,
+        ids_,
+        large=res["js_distance"] >= LARGE_JS,
         company=company,
         interval=res["interval"],
-        extra={
-            "top": _top(counts[in_group].sum(axis=0), CATEGORIES[name]),
-            "others_top": _top(counts[~in_group].sum(axis=0), CATEGORIES[name]),
-        },
+        extra={"top": top, "others_top": others},
+        expected=f"the other companies' mix (mostly {', '.join(others) or 'none'}), here "
+        f"mostly {', '.join(top) or 'none'}",
+        unit=f"{UNITS[name]} at {company}",
+        redraw=(lambda b: stats.shift_pvalue(counts, in_group, seed, b)) if permuted else None,
     )
 
 
@@ -93,7 +105,8 @@ def _company_shifts(
             row[name] = {"js_distance": None, "n": units}
             continue
         # a distinct seed per test: one more than the shift tests run so far
-        res = stats.shift_test(counts, in_group, cfg.seed + len(found) + 1)
+        seed = cfg.seed + len(found) + 1
+        res = {**stats.shift_test(counts, in_group, seed), "seed": seed}
         row[name] = {
             "js_distance": res["js_distance"],
             "n": res["n"],

@@ -28,16 +28,6 @@ def poisson_binomial_pvalue(p: np.ndarray, observed: int) -> tuple[float, float,
     return min(1.0, 2 * min(low, high)), low, high
 
 
-def bootstrap_mean_gap(p: np.ndarray, y: np.ndarray, seed: int, n: int = 2000) -> list[float]:
-    """95% percentile interval of mean(p) - mean(y), resampling rounds."""
-    rng = np.random.default_rng(seed)
-    if len(p) > EXACT_MAX_ROUNDS:
-        n = 200  # each resample is large; 200 keep memory flat at 100k rounds
-    idx = rng.integers(0, len(p), size=(n, len(p)))
-    gaps = p[idx].mean(axis=1) - y[idx].mean(axis=1)
-    return [round(float(v), 4) for v in np.percentile(gaps, [2.5, 97.5])]
-
-
 def js_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise Jensen-Shannon distance (base 2, in [0, 1]) between count vectors."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -63,13 +53,33 @@ def _chi2(group: np.ndarray, total: np.ndarray) -> np.ndarray:
 EXACT_MAX_ROUNDS = 2000  # above this, large-sample references are accurate and affordable
 
 
+def resamples_for(tests: int, alpha_high: float) -> int:
+    """Permutations enough that the smallest p, Holm-multiplied by `tests`, is a quarter of
+    alpha_high (so a decisive permutation test can reach high), at least 1999."""
+    return max(1999, int(np.ceil(4 * tests / alpha_high)) - 1)
+
+
+PERMUTATIONS = 999  # first pass; a p below alpha is redrawn with resamples_for(tests)
+CHUNK = 2000  # permutations drawn at a time, which keeps memory flat
+
+
 def _permutation_p(
     counts: np.ndarray, in_group: np.ndarray, observed: float, rng, resamples: int
 ) -> float:
     """p-value of the chi-square statistic with the group label permuted over rounds."""
-    perms = rng.permuted(np.tile(in_group, (resamples, 1)), axis=1)
-    null = _chi2(perms.astype(float) @ counts, counts.sum(axis=0))
-    return (1 + int((null >= observed - 1e-12).sum())) / (resamples + 1)
+    exceed, total, left = 0, counts.sum(axis=0), resamples
+    while left > 0:
+        perms = rng.permuted(np.tile(in_group, (min(left, CHUNK), 1)), axis=1)
+        exceed += int((_chi2(perms.astype(float) @ counts, total) >= observed - 1e-12).sum())
+        left -= CHUNK
+    return (1 + exceed) / (resamples + 1)
+
+
+def shift_pvalue(counts: np.ndarray, in_group: np.ndarray, seed: int, resamples: int) -> float:
+    """The permutation p-value of shift_test alone (to redraw it with more permutations)."""
+    counts = counts[:, counts.sum(axis=0) > 0]
+    observed = float(_chi2(counts[in_group].sum(axis=0)[None, :], counts.sum(axis=0))[0])
+    return _permutation_p(counts, in_group, observed, np.random.default_rng(seed), resamples)
 
 
 def _resampled_mixes(
@@ -99,7 +109,7 @@ def shift_test(
     counts: np.ndarray,
     in_group: np.ndarray,
     seed: int,
-    resamples: int = 1999,
+    resamples: int = PERMUTATIONS,
     exact_max_rounds: int = EXACT_MAX_ROUNDS,
 ) -> dict:
     """Does one company's category mix differ from the others'? Rounds are the units.
@@ -148,6 +158,26 @@ def trend(x: np.ndarray, y: np.ndarray, worse: str) -> dict:
     return {"tau": round(tau, 4), "p_value": p, "n": len(x)}
 
 
+def _gap(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
+    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+
+def greater_mean_pvalue(
+    worse: np.ndarray, other: np.ndarray, seed: int, resamples: int = PERMUTATIONS
+) -> float:
+    """One-sided permutation p-value that `worse` has the higher mean."""
+    res = stats.permutation_test(
+        (worse, other),
+        _gap,
+        n_resamples=resamples,
+        alternative="greater",
+        vectorized=True,
+        random_state=seed,
+        batch=CHUNK,
+    )
+    return float(res.pvalue)
+
+
 def mean_difference_test(worse: np.ndarray, other: np.ndarray, seed: int) -> dict:
     """One-sided permutation test that `worse` has the higher mean; difference with a
     bootstrap interval."""
@@ -160,17 +190,14 @@ def mean_difference_test(worse: np.ndarray, other: np.ndarray, seed: int) -> dic
             "p_value": float(welch.pvalue),
             "interval": [round(diff - 1.96 * se, 4), round(diff + 1.96 * se, 4)],
         }
-
-    def gap(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
-        return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-    samples, common = (worse, other), {"vectorized": True, "random_state": seed}
-    res = stats.permutation_test(samples, gap, n_resamples=1999, alternative="greater", **common)
-    boot = stats.bootstrap(samples, gap, n_resamples=1000, method="percentile", **common)
+    samples = (worse, other)
+    boot = stats.bootstrap(
+        samples, _gap, n_resamples=1000, method="percentile", vectorized=True, random_state=seed
+    )
     ci = boot.confidence_interval
     return {
         "difference": round(float(np.mean(worse) - np.mean(other)), 4),
-        "p_value": float(res.pvalue),
+        "p_value": greater_mean_pvalue(worse, other, seed),
         "interval": [round(float(ci.low), 4), round(float(ci.high), 4)],
     }
 

@@ -14,6 +14,8 @@ from prepops.runtime.settings import Monitor
 # rehearsal metric -> the direction that means worse
 REHEARSAL_TRENDS = {"coverage": "down", "filler_rate": "up", "snr": "down"}
 WINDOW_DAYS = 21  # rehearsals this many days before a round count towards its preparation
+LARGE_TAU = 0.5  # three pairs in four ordered the worse way: a slide, not a wobble
+LARGE_FORGETTING_TAU = -0.6  # stricter: the cause (rehearsal moved away) is only inferred
 
 
 def _day(series: pd.Series) -> np.ndarray:
@@ -56,8 +58,10 @@ def _forgetting(
         {"tau": perf["tau"], "prep_share_tau": prep["tau"], "test": "Kendall tau (one-sided)"},
         perf["p_value"],
         ids(g),
-        large=perf["tau"] <= -0.6,
+        large=perf["tau"] <= LARGE_FORGETTING_TAU,
         company=company,
+        expected=f"no trend in its rubric over {len(g)} rounds (tau 0), tau was {perf['tau']:+.2f}",
+        unit="rounds",
     )
 
 
@@ -102,8 +106,10 @@ def _rehearsal_trends(reh: pd.DataFrame, cfg: Monitor) -> list[Candidate]:
                 {"tau": res["tau"], "metric": metric, "test": "Kendall tau (one-sided)"},
                 res["p_value"],
                 [],
-                large=abs(res["tau"]) >= 0.5,
+                large=abs(res["tau"]) >= LARGE_TAU,
                 extra={"modes": sorted(set(reh["mode"]))},
+                expected=f"no trend (tau 0), tau was {res['tau']:+.2f}",
+                unit="rehearsals",
             )
         )
     return found
@@ -128,7 +134,9 @@ def _round_trends(rounds: pd.DataFrame, loss: pd.Series, cfg: Monitor) -> list[C
                 {"tau": res["tau"], "metric": label, "test": "Kendall tau (one-sided)"},
                 res["p_value"],
                 [],
-                large=abs(res["tau"]) >= 0.5,
+                large=abs(res["tau"]) >= LARGE_TAU,
+                expected=f"no trend (tau 0), tau was {res['tau']:+.2f}",
+                unit="rounds",
             )
         )
     return found

@@ -41,7 +41,7 @@ def context(inputs: dict[str, Any]) -> dict[str, Any]:
     overall = calibration["overall"]
     severities = {
         s: sum(f["severity"] == s for f in findings["findings"])
-        for s in ("high", "medium", "low", "info")
+        for s in ("high", "medium", "watch", "info")
     }
     return {
         "sections": SECTIONS,

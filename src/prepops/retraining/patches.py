@@ -183,6 +183,30 @@ PATCHES: dict[str, Callable[[dict, pd.DataFrame], dict]] = {
 }
 
 
+# finding kind -> what to write down at the next rounds to settle a watch finding
+OBSERVE = {
+    "overconfidence": "Write down your confidence before each round, the outcome after",
+    "underconfidence": "Write down your confidence before each round, the outcome after",
+    "threshold_mismatch": "Score each round's rubric before its outcome is known",
+    "misrouting": "Log each question's wanted mode and the mode you answered in",
+    "distribution_shift": "Log the stage, question modes and follow-ups of its next rounds",
+    "interference": "Note which heavy rounds share a day and the signals each one lost",
+    "forgetting": "Log rehearsals aimed at its style and the rubric of its next rounds",
+    "temporal_drift": "Keep scoring every rehearsal (prepops score)",
+    "consensus_feedback": "Write down every round's feedback tags, at every company",
+}
+
+
+def observation_for(finding: dict) -> dict:
+    """What to observe for one watch finding (never a patch)."""
+    return {
+        "finding": finding["id"],
+        "company": finding.get("company"),
+        "observe": OBSERVE.get(finding["kind"], "Log the next rounds in full"),
+        "more_needed": finding.get("evidence", {}).get("more_needed"),
+    }
+
+
 def patch_for(finding: dict, companies: pd.DataFrame) -> dict | None:
     """(layer, target, action, drill, company) for one actionable finding."""
     rule = PATCHES.get(finding["kind"])

@@ -2,7 +2,8 @@
 findings. Each finding maps to one (layer, target file) patch; findings that map to the same
 patch share it. Curriculum: transferable fundamentals (no company) first, one a day; a
 company's fine-tuning is due in the days before its `next_round`. No patch without a
-finding behind it; low and info findings get none.
+finding behind it; watch and info findings get none (watch findings are listed apart, as
+things to observe at the next rounds).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from prepops.monitoring.monitor import slug
-from prepops.retraining.patches import patch_for
+from prepops.retraining.patches import observation_for, patch_for
+from prepops.runtime.sanitize import for_markdown
 
 ACTIONABLE = ("high", "medium")
 
@@ -34,7 +36,11 @@ def build(findings: list[dict], companies: pd.DataFrame, as_of: dt.date | None =
     out.sort(key=lambda p: (p["due"], p["priority"]))
     for n, p in enumerate(out, 1):
         p["id"] = f"P{n:02d}-{p['layer']}-{slug(p['company'] or p['target'])}"
-    return {"as_of": as_of.isoformat(), "patches": [{"id": p.pop("id"), **p} for p in out]}
+    return {
+        "as_of": as_of.isoformat(),
+        "patches": [{"id": p.pop("id"), **p} for p in out],
+        "watch": [observation_for(f) for f in findings if f["severity"] == "watch"],
+    }
 
 
 def _merge(findings: list[dict], companies: pd.DataFrame) -> list[dict]:
@@ -107,8 +113,8 @@ def _final(p: dict, due: dt.date, next_round: dt.date | None) -> dict:
 def markdown(plan: dict, allocation: dict) -> str:
     """plan.md: the patches and next week's hours (workspace text goes in as plain text)."""
 
-    def cell(text: Any) -> str:
-        return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    def cell(text: Any) -> str:  # no link, image, HTML, emphasis, code, math or cell break
+        return for_markdown(text if text is not None else "")
 
     lines = [f"# Retraining plan, as of {plan['as_of']}", ""]
     if not plan["patches"]:
@@ -119,9 +125,17 @@ def markdown(plan: dict, allocation: dict) -> str:
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {p['due']} | {p['id']} | {p['layer']} | {cell(p['target'])} | "
-            f"{cell(p['action'])} | {cell(p['drill'])} | {', '.join(p['findings'])} |"
+            f"| {p['due']} | {cell(p['id'])} | {p['layer']} | {cell(p['target'])} | "
+            f"{cell(p['action'])} | {cell(p['drill'])} | {cell(', '.join(p['findings']))} |"
             for p in plan["patches"]
+        ]
+        lines.append("")
+    if plan.get("watch"):
+        lines += ["## To observe (watch findings: no patch yet)", ""]
+        lines += [
+            f"- {cell(w['finding'])}: {cell(w['observe'])}"
+            + (f" (about {w['more_needed']} more would tell)" if w.get("more_needed") else "")
+            for w in plan["watch"]
         ]
         lines.append("")
     lines += [f"## Next week's {allocation['hours_budget']} prep hours", ""]

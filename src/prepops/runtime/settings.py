@@ -92,9 +92,10 @@ class Monitor(_Frozen):
     """params.yaml `monitor`: significance levels and tolerances of the monitor checks."""
 
     min_n: int = Field(5, ge=2)  # below this a check is not run: insufficient_data
-    alpha: float = Field(0.05, gt=0, lt=1)  # medium: Holm-adjusted within a kind of check
-    alpha_high: float = Field(0.01, gt=0, lt=1)  # high: Holm over all tests, large effect
-    consensus_companies: int = Field(3, ge=2)  # a feedback tag heard at this many companies
+    alpha: float = Field(0.05, gt=0, lt=1)  # medium: Holm over every test of the run
+    alpha_high: float = Field(0.01, gt=0, lt=1)  # high: the same Holm p, and a large effect
+    consensus_companies: int = Field(3, ge=2)  # a tag heard at this many companies is tested
+    stray_tag_ok: float = Field(0.05, ge=0, lt=1)  # a local tag's share of other companies' rounds
     misroute_ok: float = Field(0.10, ge=0, lt=1)  # tolerated share of misrouted questions
     strong_reject_ok: float = Field(0.25, ge=0, lt=1)  # tolerated rejections of strong rounds
     seed: int = 0

@@ -55,7 +55,7 @@ def test_demo_findings_shape(demo: dict) -> None:
     ids = [f["id"] for f in demo["findings"]]
     assert len(ids) == len(set(ids))
     for f in demo["findings"]:
-        assert f["kind"] in KINDS and f["severity"] in {"high", "medium", "low", "info"}
+        assert f["kind"] in KINDS and f["severity"] in {"high", "medium", "watch", "info"}
         assert {"n", "statistic", "p_value", "interval", "round_ids"} <= set(f["evidence"])
     json.dumps(demo)  # serializable as findings.json
 

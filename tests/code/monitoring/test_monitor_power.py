@@ -1,6 +1,6 @@
-"""Small-sample honesty, measured: planted effects at realistic sizes (4 companies x 8
-rounds) are found (medium or high) in at least 90% of seeds; null workspaces raise a
-high-severity finding in at most 5%."""
+"""Power, measured: planted effects at realistic sizes (4 companies x 8 rounds) are found at
+medium or high, on the planted kind and company, in at least 90% of 30 seeds, with medium
+decided by Holm over every test of the run (false alarms: test_monitor_null.py)."""
 
 from __future__ import annotations
 
@@ -29,15 +29,3 @@ def test_planted_effect_is_found(name: str) -> None:
             for f in findings
         )
     assert found / len(SEEDS) >= 0.9, f"{name}: found in {found} of {len(SEEDS)} seeds"
-
-
-def test_null_workspaces_stay_quiet() -> None:
-    seeds = range(100, 140)
-    loud = [
-        s
-        for s in seeds
-        if any(
-            f["severity"] == "high" for f in run(synth.documents(synth.Spec(seed=s)), s)["findings"]
-        )
-    ]
-    assert len(loud) / len(seeds) <= 0.05, f"high findings in null seeds {loud}"

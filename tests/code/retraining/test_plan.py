@@ -47,7 +47,7 @@ FINDINGS = [
     finding("too-long", "consensus_feedback", "medium", subject="too-long"),
     finding("rambling", "consensus_feedback", "medium", subject="rambling"),
     finding("misroute", "misrouting", "medium", wanted_modes=["debugging"]),
-    finding("drift-low", "temporal_drift", "low"),
+    finding("drift-watch", "temporal_drift", "watch"),
     finding("few", "insufficient_data", "info"),
 ]
 AS_OF = dt.date(2026, 12, 1)
@@ -84,10 +84,19 @@ def test_curriculum_fundamentals_first_company_before_its_round() -> None:
 
 
 def test_no_actionable_finding_no_patch_and_markdown_says_so() -> None:
-    out = plan.build([f for f in FINDINGS if f["severity"] in ("low", "info")], COMPANIES, AS_OF)
+    out = plan.build([f for f in FINDINGS if f["severity"] in ("watch", "info")], COMPANIES, AS_OF)
     assert out["patches"] == []
     text = plan.markdown(out, {"hours_budget": 10, "loops": [], "no_hours": {}})
     assert "nothing to patch" in text
+
+
+def test_watch_findings_get_no_patch_but_are_listed_as_things_to_observe() -> None:
+    out = plan.build(FINDINGS, COMPANIES, AS_OF)
+    assert not any("drift-watch" in p["findings"] for p in out["patches"])
+    (watch,) = out["watch"]
+    assert watch["finding"] == "drift-watch" and "prepops score" in watch["observe"]
+    text = plan.markdown(out, {"hours_budget": 10, "loops": [], "no_hours": {}})
+    assert "To observe" in text and "drift-watch" in text
 
 
 def test_markdown_cells_cannot_break_the_table() -> None:
