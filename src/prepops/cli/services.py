@@ -72,7 +72,9 @@ def where() -> None:
     if url := os.environ.get("PREFECT_API_URL"):
         typer.echo(f"Prefect UI: {mask_uri(url.removesuffix('/api'))} (PREFECT_API_URL)")
     elif state := server_state(prefect_home(paths.prefect_home)):
+        login = prefect_home(paths.prefect_home) / "prepops-auth"
         typer.echo(f"Prefect UI: {state['ui_url']} (local server; `make stop` stops it)")
+        typer.echo(f"  it asks for a password: the line in {login} (yours only, 0600)")
     else:
         typer.echo("Prefect UI: not running; the next `dvc repro` starts it")
     from prepops.training.tracking import tracking_uri

@@ -59,6 +59,7 @@ def _run_child(request: dict, write_fd: int, status_fd: int) -> None:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if profile:
             profiler.disable()
+            Path(profile).mkdir(parents=True, exist_ok=True)  # a new folder is fine too
             profiler.dump_stats(Path(profile) / f"{request['module']}.prof")
     except BaseException:
         import traceback
