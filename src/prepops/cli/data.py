@@ -54,6 +54,13 @@ def log(workspace: WorkspaceOpt = None) -> None:
     doc = roundlog.capture(root, ask)
     if problems := roundlog.check(root, doc):
         common.fail_problems(problems)
+
+    def shown(text: str) -> None:  # line by line: for_terminal makes one line of its text
+        typer.echo("\n".join(for_terminal(line) for line in text.splitlines()))
+
+    if not roundlog.confirm(doc, ask, shown):
+        typer.echo(f"not written: rounds/{doc['id']}.yaml was not created (nothing saved)")
+        return
     typer.echo(f"wrote {roundlog.write(root, doc)}")
 
 

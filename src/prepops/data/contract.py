@@ -1,4 +1,4 @@
-"""The data contract's enumerations and patterns (../shared/contract.md, v1).
+"""The data contract's enumerations and patterns (docs/contract.md in this repository, v1).
 
 Field names and enum values here are fixed by the contract: never rename them.
 """

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 import pandas as pd
 
 from prepops.data.contract import MODES
-from prepops.data.problems import Problem, show
+from prepops.data.problems import Problem, did_you_mean, show
 
 
 def _items(frame: pd.DataFrame, column: str) -> Iterator[tuple[str, str, int, str]]:
@@ -39,6 +39,7 @@ def references(
         for row in frame.itertuples(index=False):
             if isinstance(row.company, str) and row.company not in companies:
                 rule = "must match the `company` of a card in companies/"
+                rule += did_you_mean(row.company, companies)
                 found.append(Problem(row.file, "company", rule, show(row.company)))
     for table, column in (
         ("questions", "evidence"),
@@ -47,7 +48,7 @@ def references(
     ):
         for file, prefix, i, item in _items(tables[table], column):
             if item not in evidence:
-                rule = "evidence id does not exist in evidence/"
+                rule = "evidence id does not exist in evidence/" + did_you_mean(item, evidence)
                 found.append(Problem(file, f"{prefix}{column}[{i}]", rule, show(item)))
     return found
 

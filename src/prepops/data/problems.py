@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prepops.data.contract import SENSITIVE_FIELDS
@@ -38,3 +40,26 @@ def show(value: object, field: str = "") -> str:
         text = repr(value)
     text = text.replace("\n", "\\n").replace("\r", "\\r")
     return text if len(text) <= _MAX_GOT else text[: _MAX_GOT - 3] + "..."
+
+
+def closest(value: object, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice `value` most likely meant: same letters, a prefix, then difflib; else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    wanted = value.strip().casefold()
+    folded: dict[str, str] = {}
+    for choice in sorted(c for c in choices if isinstance(c, str)):
+        folded.setdefault(choice.casefold(), choice)
+    if wanted in folded:
+        return folded[wanted]
+    prefixed = [f for f in folded if len(wanted) >= 3 and f.startswith(wanted)]
+    if prefixed:  # `corvid` for `Corvid Logistics`; the shortest when several start so
+        return folded[min(prefixed, key=len)]
+    close = difflib.get_close_matches(wanted, list(folded), n=1, cutoff=cutoff)
+    return folded[close[0]] if close else None
+
+
+def did_you_mean(value: object, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """`; did you mean '<choice>'?` for the closest choice, or "" when none is close."""
+    found = closest(value, choices, cutoff)
+    return "" if found is None or found == value else f"; did you mean '{found}'?"

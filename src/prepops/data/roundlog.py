@@ -28,7 +28,7 @@ from prepops.data.contract import (
     normalize_tag,
 )
 from prepops.data.lightread import names
-from prepops.data.problems import Problem
+from prepops.data.problems import Problem, did_you_mean
 from prepops.data.workspace import check_document
 from prepops.runtime.storage import write_new
 
@@ -100,11 +100,12 @@ def _question(ask: Ask, evidence: list[str], index: int) -> dict | None:
     text = ask(f"Question {index + 1} (blank when done)", default="", show_default=False)
     if not text.strip():
         return None
-    q: dict[str, Any] = {
-        "text": text.strip(),
-        "mode_used": ask("  mode used", type=click.Choice(MODES)),
-    }
-    _optional(ask, q, "mode_wanted", "  mode it really wanted (blank: same)", click.Choice(MODES))
+    used = ask("  mode used", type=click.Choice(MODES))
+    q: dict[str, Any] = {"text": text.strip(), "mode_used": used}
+    # blank is "the same mode": written out, so the question counts as routed right
+    q["mode_wanted"] = ask(
+        "  mode it really wanted (blank: same)", type=click.Choice(MODES), default=used
+    )
     _optional(
         ask,
         q,
@@ -112,13 +113,7 @@ def _question(ask: Ask, evidence: list[str], index: int) -> dict | None:
         "  seconds to a coherent first answer (blank: skip)",
         click.FloatRange(0),
     )
-    _optional(
-        ask,
-        q,
-        "follow_ups",
-        f"  follow-up kinds, comma-separated ({', '.join(FOLLOW_UP_KINDS)})",
-        lambda t: [{"kind": k} for k in _items(FOLLOW_UP_KINDS)(t)],
-    )
+    _follow_ups(ask, q)
     _optional(
         ask,
         q,
@@ -129,6 +124,20 @@ def _question(ask: Ask, evidence: list[str], index: int) -> dict | None:
     _optional(ask, q, "markers", f"  markers used ({', '.join(MARKERS)})", _items(MARKERS))
     q["rescued"] = ask("  did the interviewer have to rescue the answer?", type=bool, default=False)
     return q
+
+
+def _follow_ups(ask: Ask, q: dict[str, Any]) -> None:
+    """Follow-up kinds, then what each one asked (a blank text leaves the kind alone)."""
+    _optional(
+        ask,
+        q,
+        "follow_ups",
+        f"  follow-up kinds, comma-separated ({', '.join(FOLLOW_UP_KINDS)})",
+        lambda t: [{"kind": k} for k in _items(FOLLOW_UP_KINDS)(t)],
+    )
+    for i, follow_up in enumerate(q.get("follow_ups", [])):
+        label = f"    follow-up {i + 1} ({follow_up['kind']}): what was asked (blank: skip)"
+        _optional(ask, follow_up, "text", label)
 
 
 def capture(workspace: Path, ask: Ask) -> dict:
@@ -221,14 +230,27 @@ def check(workspace: Path, doc: dict) -> list[Problem]:
     """The round's problems against the schema, and a company without a card."""
     rel = f"rounds/{doc['id']}.yaml"
     problems = check_document(doc, "rounds", rel)
-    if doc["company"] not in names(workspace, "companies", "company"):
-        problems.append(Problem(rel, "company", "must match the `company` of a card in companies/"))
+    companies = names(workspace, "companies", "company")
+    if doc["company"] not in companies:
+        rule = "must match the `company` of a card in companies/"
+        problems.append(Problem(rel, "company", rule + did_you_mean(doc["company"], companies)))
     return problems
+
+
+def render(doc: dict) -> str:
+    """The round as YAML, exactly as `write` puts it in the file."""
+    return "# Logged with `prepops log`.\n" + yaml.safe_dump(
+        doc, sort_keys=False, allow_unicode=True, width=96
+    )
+
+
+def confirm(doc: dict, ask: Ask, echo: Callable[[str], Any]) -> bool:
+    """Show the round as it will be written and ask whether to write it."""
+    echo(f"\nrounds/{doc['id']}.yaml will read:\n")
+    echo(render(doc))
+    return bool(ask(f"Write rounds/{doc['id']}.yaml?", type=bool, default=True))
 
 
 def write(workspace: Path, doc: dict) -> Path:
     """Write the round as rounds/<id>.yaml; never overwrites an existing file."""
-    text = "# Logged with `prepops log`.\n" + yaml.safe_dump(
-        doc, sort_keys=False, allow_unicode=True, width=96
-    )
-    return write_new(workspace / "rounds" / f"{doc['id']}.yaml", text)
+    return write_new(workspace / "rounds" / f"{doc['id']}.yaml", render(doc))

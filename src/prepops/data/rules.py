@@ -7,14 +7,13 @@ person can act on, and suggests the closest enum value for typos.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
 import pandas as pd
 
 from prepops.data.contract import SLUG, TAG
-from prepops.data.problems import Problem, show
+from prepops.data.problems import Problem, did_you_mean, show
 
 _DTYPES = {
     "Int64": "must be an integer",
@@ -32,10 +31,8 @@ _EACH = {
 
 
 def _closest(value: Any, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str):
-        return ""
-    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    # enum values are short: a looser cutoff than for names still finds `incidnet`
+    return did_you_mean(value, allowed, cutoff=0.5)
 
 
 def _first_bad(value: Any, test) -> Any:

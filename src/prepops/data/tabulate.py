@@ -9,6 +9,7 @@ cannot hold them; value rules are left to pandera.
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,16 @@ SUBKEYS = {
     table: {m: [c.split(".", 1)[1] for c in KINDS[table] if c.startswith(m + ".")] for m in maps}
     for table, maps in MAPS.items()
 }
+# text fields a comma can cut short (not enums, ids or dates): named in the comma-trap hint
+_FREE_TEXT = {
+    table: {
+        name
+        for name, col in SCHEMAS[table].to_schema().columns.items()
+        if str(col.dtype).startswith("str") and {c.name for c in col.checks} <= {"non_empty"}
+    }
+    - KEYS
+    for table in SCHEMAS
+}
 KNOWN = {
     table: sorted({c.split(".")[0] for c in kinds} | {k for t, k in CHILDREN if t == table})
     for table, kinds in KINDS.items()
@@ -52,10 +63,27 @@ class Rows:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _unknown(rel: str, path: str, key: str, known: list[str]) -> Problem:
+def _unknown(
+    rel: str, path: str, key: str, known: list[str], before: tuple[str, str] | None = None
+) -> Problem:
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
+    if " " in key.strip() or key.endswith("?"):
+        hint += _comma_hint(key, before)
     return Problem(rel, path + (key if key.strip() else repr(key)), f"unknown field{hint}")
+
+
+def _text_before(row: dict[str, Any], table: str) -> tuple[str, str] | None:
+    """The field written just before the current one, when it is free text (else None)."""
+    name, value = next(reversed(row.items()))
+    return (name, value) if name in _FREE_TEXT[table] and isinstance(value, str) else None
+
+
+def _comma_hint(key: str, before: tuple[str, str] | None) -> str:
+    """The flow-mapping comma trap: `{text: A, b?}` reads `b?` as a key; name the fix."""
+    field, text = ("text", f"..., {key}") if before is None else (before[0], f"{before[1]}, {key}")
+    example = f"{field}: {json.dumps(text, ensure_ascii=False)}"
+    return f" (a comma inside {{...}} splits the text: quote it, e.g. {example})"
 
 
 def _scalar(value: Any, kind: str) -> Any:
@@ -110,7 +138,7 @@ def _field(
     elif key in MAPS[table]:
         _map_cells(row, problems, table, key, value, rel, path)
     elif (kind := KINDS[table].get(key)) is None:
-        problems.append(_unknown(rel, path, key, KNOWN[table]))
+        problems.append(_unknown(rel, path, key, KNOWN[table], _text_before(row, table)))
     elif kind == "list":
         _list_cell(row, problems, key, value, rel, path + key)
     elif isinstance(value, dict | list):

@@ -50,7 +50,7 @@ CASES = [
     (
         R,
         put("company", "Helix"),
-        f"{R}: company: must match the `company` of a card in companies/ (got 'Helix')",
+        f"{R}: company: must match the `company` of a card in companies/; did you mean 'Helix Robotics'? (got 'Helix')",
     ),
     (R, drop("date"), f"{R}: date: required field is missing"),
     (
