@@ -9,7 +9,7 @@ Definitions (also in the README):
 - markers: which special tokens occur (phrase lists in resources/phrases.yaml); `numeric`
   is present when the answer has at least one numeric anchor.
 - numeric_anchors: numbers carrying a unit, a percent sign or a currency ("180 ms", "3x",
-  "$2k", "six months").
+  "$2k", "six months"), and changes between bare numbers ("from 19 to 4").
 - coverage: share of the seven core markers present (restatement, constraint, assumption,
   routing, robustness, numeric, stop).
 - segment_coverage: share of the mode's expert-card segments the answer addresses (a
@@ -18,7 +18,12 @@ Definitions (also in the README):
   mentioned + segments covered, divided by the answer's minutes.
 - latency_s: seconds before the first restatement or constraint, at the answer's own pace
   (word position / words * duration); the whole duration when neither occurs.
-- has_stop: a stop phrase starts in the last quarter of the answer.
+- markers can be phrases or, prefixed "re:", short regular expressions (routing commitments
+  such as "I'd treat this like an incident" or "let me start with the requirements").
+- stop: a stop phrase, or a closing sentence in the answer's last part (from 60 % of its
+  characters, or one of its last two sentences) that says at least two of: a decision
+  ("my decision is", "I'd go with"), its main risk, and the first next/verification step.
+- has_stop: a stop starts in the last quarter of the answer or inside its last sentence.
 - order_score: share of pairs of first occurrences that follow the canonical order
   restatement -> constraint -> assumption -> routing -> solution -> robustness -> stop
   (solution = the first covered segment); None when fewer than two are present.
@@ -27,7 +32,7 @@ Definitions (also in the README):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -82,6 +87,7 @@ class Phrases:
     markers: dict[str, tuple[str, ...]]
     units: tuple[str, ...]
     currency: tuple[str, ...]
+    closing: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @cache
@@ -93,6 +99,7 @@ def default_phrases() -> Phrases:
         {k: tuple(v) for k, v in raw["markers"].items()},
         tuple(raw["units"]),
         tuple(raw["currency"]),
+        {k: tuple(v) for k, v in raw.get("closing", {}).items()},
     )
 
 
@@ -106,11 +113,15 @@ def extend(base: Phrases, extra: dict[str, Any] | None) -> Phrases:
         markers,
         base.units + tuple(extra.get("units", ())),
         base.currency + tuple(extra.get("currency", ())),
+        base.closing,
     )
 
 
 @cache
 def _pattern(phrase: str) -> re.Pattern[str]:
+    if phrase.startswith("re:"):  # a short regular expression, on word boundaries
+        body = phrase[3:].strip().replace("'", "['’]").replace(" ", r"\s+")
+        return re.compile(rf"(?<![\w']){body}(?![\w'])", re.IGNORECASE)
     body = re.escape(phrase.rstrip("*")).replace(r"\ ", r"\s+").replace("'", "['’]")
     tail = r"\w*" if phrase.endswith("*") else (r"(?![\w'])" if phrase[-1:].isalnum() else "")
     return re.compile(rf"(?<![\w']){body}{tail}", re.IGNORECASE)
@@ -152,7 +163,13 @@ def numeric_anchors(text: str, phrases: Phrases) -> list[str]:
         rf"(?:(?:{money})\s?{number}\s?[kmb]?(?![\w]))|(?:(?<![\w.]){number}\s?(?:{units})(?![\w]))",
         re.IGNORECASE,
     )
-    return [m.group(0).strip() for m in rx.finditer(text)]
+    found = [(m.start(), m.end(), m.group(0).strip()) for m in rx.finditer(text)]
+    # a change or a range between bare numbers ("from 19 to 4 a week") is an anchor as well
+    ranges = re.compile(rf"(?<![\w.])from\s+{number}\s+to\s+{number}(?![\w.]\d)", re.IGNORECASE)
+    for m in ranges.finditer(text):
+        if not any(a < m.end() and m.start() < b for a, b, _ in found):
+            found.append((m.start(), m.end(), m.group(0).strip()))
+    return [anchor for *_, anchor in sorted(found)]
 
 
 def _stem(word: str) -> str:
@@ -171,6 +188,41 @@ def covered_segments(text: str, segments: list[str] | tuple[str, ...]) -> dict[s
         if all(h is not None for h in hits):
             covered[segment] = min(h for h in hits if h is not None)
     return covered
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of `text`."""
+    spans, start = [], 0
+    for m in re.finditer(r"[.!?]+(?=\s|$)", text):
+        if text[start : m.end()].strip():
+            spans.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def closing_stops(text: str, phrases: Phrases) -> list[int]:
+    """Starts of closing sentences: decision, main risk, first (verification) step.
+
+    A sentence (read together with the one after it) counts when it says at least two of the
+    three parts and lies in the answer's last part: from 60 % of its characters on, or among
+    its last two sentences. Narration ("then I decided to go home") names none of the parts.
+    """
+    if not phrases.closing:
+        return []
+    spans = _sentences(text)
+    found = []
+    for i, (start, _end) in enumerate(spans):
+        if start < 0.6 * len(text) and i < len(spans) - 2:
+            continue
+        window = text[start : spans[min(i + 1, len(spans) - 1)][1]]
+        parts = sum(any(_pattern(p).search(window) for p in ps) for ps in phrases.closing.values())
+        own = text[start : spans[i][1]]
+        said_here = any(_pattern(p).search(own) for ps in phrases.closing.values() for p in ps)
+        if parts >= 2 and said_here:
+            found.append(start + len(own) - len(own.lstrip()))
+    return found
 
 
 def _header_separators(text: str) -> list[int]:
@@ -201,6 +253,7 @@ def score(
     filler_pos = _positions(text, phrases.fillers) + like_fillers(text)
     positions = {name: _positions(text, plist) for name, plist in phrases.markers.items()}
     positions["separator"] = sorted(positions.get("separator", []) + _header_separators(text))
+    positions["stop"] = sorted(positions.get("stop", []) + closing_stops(text, phrases))
     anchors = numeric_anchors(text, phrases)
     if anchors:
         positions["numeric"] = [text.find(anchors[0])]
@@ -217,6 +270,8 @@ def score(
         first["solution"] = min(segs.values())
     opening = [first[k] for k in ("restatement", "constraint") if k in first]
     stop_pos = positions.get("stop", [])
+    spans = _sentences(text)
+    last_start = spans[-1][0] if spans else 0
     units = len(present) + len(anchors) + len(mentioned) + len(segs)
     return {
         "words": n_words,
@@ -232,6 +287,6 @@ def score(
         "segments_covered": sorted(segs, key=segs.get),
         "segment_coverage": round(len(segs) / len(segments), 4) if segments else None,
         "latency_s": at(min(opening)) if opening else float(duration_s),
-        "has_stop": any(p >= 0.75 * chars for p in stop_pos),
+        "has_stop": any(p >= min(0.75 * chars, last_start) for p in stop_pos),
         "order_score": order_score(first),
     }

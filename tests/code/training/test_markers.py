@@ -112,3 +112,55 @@ def test_phrases_extend_from_params() -> None:
     assert "stop" in s["markers"]
     assert s["fillers"] == 1
     assert "stop" not in score("Over to you.", 10)["markers"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We looked at both stores. My decision is Postgres because the joins matter, the main "
+        "risk is write contention, and my first verification step is a load test at 2x peak.",
+        "Two options were on the table. I'd go with the queue, since it absorbs bursts. The "
+        "biggest risk is duplicate delivery, so first I'd check the idempotency keys.",
+        "Here is where I land. My recommendation is to ship the slice; the next step is a "
+        "one-week holdout.",
+    ],
+)
+def test_a_closing_decision_risk_and_next_step_is_a_stop(text: str) -> None:
+    s = score(text, 30)
+    assert "stop" in s["markers"]
+    assert s["has_stop"] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We fixed the build on Friday. Then I decided to go home.",
+        "My decision was hard at the time. " + "We kept shipping every week. " * 6,
+        "The main risk is write contention. " + "After that we talked about lunch. " * 8,
+    ],
+)
+def test_narration_and_early_decisions_are_not_a_stop(text: str) -> None:
+    assert "stop" not in score(text, 30)["markers"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll treat this like a production incident.",
+        "I'd treat this as an architecture question.",
+        "Let me start with the requirements and constraints.",
+        "I will frame the stakeholders and the decision options first.",
+        "I'm going to handle it as a product question.",
+        "Let me switch into incident mode.",
+    ],
+)
+def test_routing_commitments_in_their_common_forms(text: str) -> None:
+    assert "routing" in score(text, 30)["markers"]
+
+
+def test_plurals_ranges_and_roles() -> None:
+    assert "robustness" in score("Failure modes: the cache goes cold.", 10)["markers"]
+    assert score("Pages went from 19 to 4 a week.", 10)["numeric_anchors"] == ["from 19 to 4"]
+    assert score("p99 went from 900 ms to 180 ms.", 10)["numeric_anchors"] == ["900 ms", "180 ms"]
+    assert "role" in score("As the on-call engineer I paged the owner.", 10)["markers"]
+    assert "routing" not in score("We treated the dog like family.", 10)["markers"]

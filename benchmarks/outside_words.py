@@ -1,0 +1,129 @@
+"""Markers and router on words nobody here wrote: material fetched from public interview-prep
+repositories into a folder OUTSIDE the repository (never committed; see
+docs/outside_evaluation.md for the sources and the method).
+
+The folder holds two JSON-lines files:
+  questions.jsonl  {"repo", "path", "heading", "mode", "text"}: a question, its source, the
+                   source's own category heading and the mode that heading maps to;
+  answers.jsonl    {"id", "repo", "path", "text", "markers"}: an answer from a public source
+                   and the special tokens a reader finds in it.
+
+Writes counts and figures only (no fetched text) to reports/bench_outside.json.
+
+    python benchmarks/outside_words.py /tmp/outside [--label after] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+from prepops.data.contract import MARKERS, MODES
+from prepops.data.workspace import load
+from prepops.evaluation.calibration import wilson
+from prepops.model import fitting as rt
+from prepops.runtime.settings import Router as RouterSettings
+from prepops.training.markers import score
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def markers(answers: list[dict]) -> dict:
+    """Precision, recall and F1 per marker type, and over all types."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for a in answers:
+        got, want = set(score(a["text"], 60)["markers"]), set(a["markers"])
+        for m in got | want:
+            tp[m] += m in got and m in want
+            fp[m] += m in got and m not in want
+            fn[m] += m in want and m not in got
+
+    def figures(t: int, p: int, n: int) -> dict:
+        prec = t / (t + p) if t + p else None
+        rec = t / (t + n) if t + n else None
+        f1 = 2 * prec * rec / (prec + rec) if prec and rec else None
+        return {
+            "tp": t, "fp": p, "fn": n,
+            "precision": None if prec is None else round(prec, 4),
+            "recall": None if rec is None else round(rec, 4),
+            "f1": None if f1 is None else round(f1, 4),
+        }  # fmt: skip
+
+    out = {m: figures(tp[m], fp[m], fn[m]) for m in MARKERS}
+    out["all"] = figures(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    out["n_answers"] = len(answers)
+    return out
+
+
+def _ci(k: int, n: int) -> list[float] | None:
+    ci = wilson(k, n)
+    return None if ci is None else [float(x) for x in ci]
+
+
+def router(questions: list[dict]) -> dict:
+    """Top-1 per mode with n and a 95 % Wilson interval; trained on the demo workspace."""
+    tables = load(ROOT / "data").tables
+    model = rt.fit(
+        rt.labelled_questions(tables),
+        rt.card_cues(tables),
+        rt.card_keywords(tables),
+        RouterSettings(),
+    )
+    right, total, confusions = Counter(), Counter(), Counter()
+    for q in questions:
+        routed = model.route(q["text"])["mode"]
+        for key in ("all", q["mode"]):
+            total[key] += 1
+            right[key] += routed == q["mode"]
+        if routed != q["mode"]:
+            confusions[f"{q['mode']}->{routed}"] += 1
+    per = {
+        k: {"n": total[k], "top1": round(right[k] / total[k], 4), "ci95": _ci(right[k], total[k])}
+        for k in ("all", *MODES)
+        if total[k]
+    }
+    return {"per_mode": per, "confusions": dict(confusions.most_common())}
+
+
+def sources(questions: list[dict], answers: list[dict]) -> list[dict]:
+    """Where the material came from: repository, path, heading, mode, count (no text)."""
+    keyed = Counter((q["repo"], q["path"], q["heading"], q["mode"]) for q in questions)
+    keyed.update((a["repo"], a["path"], "answers", "-") for a in answers)
+    return [
+        {"repo": r, "path": p, "heading": h, "mode": m, "n": n}
+        for (r, p, h, m), n in sorted(keyed.items())
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="fetched material, outside the repository")
+    parser.add_argument("--label", default="current", help="name of this run (before, after)")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench_outside.json")
+    args = parser.parse_args()
+    folder = args.folder.resolve()
+    if folder.is_relative_to(ROOT):
+        raise SystemExit("keep the fetched material outside the repository")
+    questions, answers = _rows(folder / "questions.jsonl"), _rows(folder / "answers.jsonl")
+    report = json.loads(args.out.read_text()) if args.out.exists() else {}
+    report["sources"] = sources(questions, answers)
+    report[args.label] = {"markers": markers(answers), "router": router(questions)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    run = report[args.label]
+    print(f"{args.label}: markers all {run['markers']['all']}")
+    for mode, fig in run["router"]["per_mode"].items():
+        print(f"  {mode:<13} n={fig['n']:<4} top1={fig['top1']:.3f} ci95={fig['ci95']}")
+    print("  confusions:", run["router"]["confusions"])
+
+
+if __name__ == "__main__":
+    main()
