@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.8
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install run test test-fast lint format validate where stop clean lock bench
+.PHONY: help install run test test-fast lint format validate where stop clean lock bench relock
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,9 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (then commit it)
 
 clean: stop ## Remove the venv and local service state (never the workspace)
 	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache
+
+relock: install ## Regenerate dvc.lock and reports/metrics.json from a fresh copy's dvc repro (commit them)
+	python tests/repo_copy.py relock
 
 bench: install ## Run the benchmarks: reports/bench.json and a table against the targets
 	python benchmarks/run_all.py

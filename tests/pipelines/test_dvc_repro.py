@@ -1,7 +1,9 @@
 """End to end: real `dvc repro` in a temporary git copy of this repository.
 
-The steps share one copy and run in order: cold repro, no-op repro, one edited round,
-one changed param, another workspace created by `prepops init`, an invalid workspace.
+One cold `dvc repro` of a fresh copy per module; each test then starts from exactly what it
+left (tracked files from git, untracked ones removed, dvc.lock, reports, DVC cache and MLflow
+store restored), so the tests run in any order, or alone: no-op repro, one edited round, one
+changed param, another workspace created by `prepops init`, an invalid workspace, and more.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,11 +25,9 @@ import yaml
 from prepops.data.ingest import TABLES
 from prepops.features.versioning import dir_md5
 from tests.conftest import CANARY
-from tests.repo_copy import git_copy
+from tests.repo_copy import ROOT, git_copy, lock_outs, restore, snapshot
 
-pytestmark = (
-    pytest.mark.e2e
-)  # steps share one copy: --dist loadscope keeps them on one worker, in order
+pytestmark = pytest.mark.e2e  # tests share one copy: --dist loadscope keeps them on one worker
 BIN = Path(sys.executable).parent
 
 
@@ -37,12 +38,47 @@ def sh(args: list[str], cwd: Path, env: dict, check: bool = True) -> subprocess.
     return result
 
 
+@dataclass
+class Cold:
+    dst: Path
+    env: dict
+    result: subprocess.CompletedProcess  # of the cold `dvc repro`
+    status: str  # `git status --porcelain` right after it
+    diff: str  # `git diff` of what it changed in tracked files
+    saved: Path  # the run state it left
+
+
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
+def cold(tmp_path_factory):
+    """A fresh git copy that keeps the committed dvc.lock and reports/metrics.json, as a fresh
+    clone does; its cold `dvc repro` (nothing built, no cache, no MLflow store), what
+    `git status` says then, and a snapshot of what it wrote."""
     dst = tmp_path_factory.mktemp("repo")
-    env = git_copy(dst) | {"PREPOPS_PREFECT_IDLE_MIN": "15"}
-    yield dst, env
+    env = git_copy(dst, keep_lock=True) | {"PREPOPS_PREFECT_IDLE_MIN": "15"}
+    result = sh(["dvc", "repro"], dst, env, check=False)
+    status = sh(["git", "status", "--porcelain"], dst, env).stdout
+    diff = sh(["git", "diff"], dst, env).stdout
+    saved = snapshot(dst, tmp_path_factory.mktemp("after-cold"))
+    yield Cold(dst, env, result, status, diff, saved)
     sh([str(BIN / "prepops"), "stop"], dst, env, check=False)
+
+
+def reset(dst: Path, env: dict, saved: Path) -> None:
+    """The copy as its cold repro left it: tracked files (params.yaml, data/, src/, .gitignore)
+    from git, untracked ones (a new workspace, a new round, mine.dvc) removed, the run state
+    (dvc.lock, reports, DVC cache, MLflow store) from the snapshot."""
+    assert ROOT not in (dst, *dst.parents)  # git checkout and clean: only ever in a copy
+    sh(["git", "checkout", "-q", "--", "."], dst, env)
+    sh(["git", "clean", "-fdq"], dst, env)  # ignored files stay: .prefect, the run state
+    restore(dst, saved)
+
+
+@pytest.fixture
+def repo(cold):
+    """The module's copy, reset to the state its cold repro left."""
+    assert cold.result.returncode == 0, cold.result.stdout + cold.result.stderr
+    reset(cold.dst, cold.env, cold.saved)
+    return cold.dst, cold.env
 
 
 def repro(repo) -> subprocess.CompletedProcess:
@@ -61,9 +97,9 @@ def set_params(dst: Path, **changes) -> None:
     (dst / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-def test_cold_repro_writes_every_output(repo) -> None:
+def test_cold_repro_writes_every_output(cold, repo) -> None:
     dst, _ = repo
-    result = repro(repo)
+    result = cold.result
     assert result.returncode == 0, result.stdout + result.stderr
     for name in TABLES:
         assert (dst / "reports" / "tables" / f"{name}.parquet").is_file()
@@ -126,15 +162,7 @@ def test_second_repro_runs_nothing(repo) -> None:
     assert "Stage 'validate' didn't change, skipping" in result.stdout
 
 
-def outs(dst: Path) -> dict[str, str]:
-    """Output hashes from dvc.lock; Data Docs carry Great Expectations' run time, so not them."""
-    lock = yaml.safe_load((dst / "dvc.lock").read_text())
-    return {
-        o["path"]: o["md5"]
-        for st in lock["stages"].values()
-        for o in st.get("outs", [])
-        if o["path"] != "reports/data_docs"
-    }
+outs = lock_outs  # output hashes from dvc.lock, Data Docs aside (they carry GE's run time)
 
 
 def test_killed_repro_recovers_with_the_same_outputs(repo) -> None:
@@ -302,7 +330,7 @@ def test_run_cache_never_leaves_mlflow_behind_the_reports(repo) -> None:
     from prepops.model.registry import fingerprint
 
     dst, _ = repo
-    set_params(dst, workspace="data")  # whatever earlier steps left: the demo
+    set_params(dst, workspace="data")  # the demo, as the reset left it
     assert repro(repo).returncode == 0
     original = yaml.safe_load((dst / "params.yaml").read_text())
     set_params(dst, score__phrases__fillers=["the", "a"], router__C=0.05)
@@ -326,7 +354,7 @@ def test_the_day_reruns_exactly_what_depends_on_it(repo) -> None:
     """A later as_of (or, with as_of null, a later today) reruns validate and plan and what
     reads them, never ingest, rehearse or train_router."""
     dst, _ = repo
-    set_params(dst, workspace="data")  # whatever earlier steps left: the demo
+    set_params(dst, workspace="data")  # the demo, as the reset left it
     assert repro(repo).returncode == 0
     original = yaml.safe_load((dst / "params.yaml").read_text())
     set_params(dst, as_of="2026-12-20")
@@ -340,3 +368,11 @@ def test_the_day_reruns_exactly_what_depends_on_it(repo) -> None:
         assert plan["as_of"] == "2026-12-20"
     finally:
         (dst / "params.yaml").write_text(yaml.safe_dump(original, sort_keys=False))
+
+
+def test_a_fresh_clone_run_leaves_git_status_clean(cold) -> None:
+    """A fresh clone's `dvc repro` rewrites the committed dvc.lock and reports/metrics.json
+    byte for byte and writes nothing git does not ignore. Fails while the committed dvc.lock
+    is stale (code or data changed since it was made): `make relock`, then commit the two."""
+    assert cold.result.returncode == 0, cold.result.stdout + cold.result.stderr
+    assert cold.status == "", f"git status --porcelain:\n{cold.status}\n{cold.diff[:3000]}"
