@@ -161,10 +161,6 @@ POINTS = [
         runner=True,
         fire=lambda w: w.runs(tracking.mlflow_name("router"), "RUNNING") >= 1,
         landed=_model_run_open,
-        defect="registry.register(): killed inside `mlflow.start_run` (the model being logged),"
-        " that prepops-router run stays RUNNING for good: the rerun logs a new run and version"
-        " and nothing retires the open one (rehearsal runs are retired: tracking._supersede)",
-        breaks=("no_run_running",),
     ),
     Point(
         "train_router-registered-before-alias",
@@ -174,11 +170,6 @@ POINTS = [
             w.one("mlflow.db", REGISTERED_NO_ALIAS, registry.model_name(), registry.model_name())
         ),
         landed=lambda c: None if registered_no_alias(c.dst) else "not between the two",
-        defect="release.release(): killed after create_model_version and before the champion"
-        " alias is set, the rerun finds the version by fingerprint (registry.register returns"
-        " created=False), so reports/router/training.json says gate.candidate_new false where"
-        " an undisturbed run says true (the DVC output, and dvc.lock, differ)",
-        breaks=("outputs",),
     ),
     Point(
         "evaluate-writing-reports",
@@ -193,10 +184,6 @@ POINTS = [
         runner=True,
         fire=lambda w: w.runs(tracking.mlflow_name("evaluation"), "RUNNING") >= 1,
         landed=lambda c: None if runs(c.dst, "evaluation", "RUNNING") else "the run had ended",
-        defect="tracking.log_evaluation(): killed between create_run and set_terminated, that"
-        " prepops-evaluation run stays RUNNING for good: the rerun logs another and nothing"
-        " retires the open one",
-        breaks=("no_run_running",),
     ),
     Point(
         "report-rendering",

@@ -16,7 +16,7 @@ from tests.repo_copy import git_copy
 pytestmark = pytest.mark.e2e
 
 # Loaded by every Python process of the run (PYTHONPATH): logs connects and lookups.
-SITECUSTOMIZE = '''
+SITECUSTOMIZE = """
 import json, os, sys
 
 def _hook(event, args, _log=os.environ.get("PREPOPS_NET_LOG")):
@@ -31,7 +31,7 @@ def _hook(event, args, _log=os.environ.get("PREPOPS_NET_LOG")):
     os.close(fd)
 
 sys.addaudithook(_hook)
-'''
+"""
 
 LOCAL = ("'127.0.0.1'", "'::1'", "'localhost'", "None")
 

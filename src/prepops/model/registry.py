@@ -98,10 +98,11 @@ def register(
     import mlflow
 
     fp = fingerprint(model_doc)
+    exp_id = tracking.experiment_id(client, model_name(), root)
+    tracking.close_interrupted(client, exp_id)  # a model log a crash cut short
     for version in _versions(client):
         if version.tags.get("fingerprint") == fp:
             return version, False
-    exp_id = tracking.experiment_id(client, model_name(), root)
     mlflow.set_tracking_uri(tracking.tracking_uri(root))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "router.json"

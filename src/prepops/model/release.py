@@ -39,7 +39,6 @@ def gate(
 
 def decide(
     candidate_version: str,
-    created: bool,
     champion_version: str | None,
     candidate_gate: dict,
     champion_gate: dict | None,
@@ -56,7 +55,6 @@ def decide(
         )
     return {
         "candidate_version": candidate_version,
-        "candidate_new": created,
         "champion_before": champion_version,
         "candidate_gate": candidate_gate,
         "champion_gate": champion_gate,
@@ -91,14 +89,15 @@ def release(
     doc = model.to_dict()
     previous = registry.champion(client)
     metrics = {**run["metrics"], "gate_accuracy": candidate_gate["accuracy"] or 0.0}
-    version, created = registry.register(client, root, doc, run["params"], metrics, run["tags"])
+    # whether this run created the version is not recorded: a rerun after a crash finds it
+    # by fingerprint, and the decision (a DVC output) must not differ from an undisturbed run
+    version, _ = registry.register(client, root, doc, run["params"], metrics, run["tags"])
     champion_doc, champion_gate = None, None
     if previous is not None and previous.version != version.version:
         champion_doc = registry.download_router(previous, tracking.tracking_uri(root))
         champion_gate = gate_accuracy(Router.from_dict(champion_doc), gate_questions, companies)
     decision = decide(
         version.version,
-        created,
         previous.version if previous is not None else None,
         candidate_gate,
         champion_gate,

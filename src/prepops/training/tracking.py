@@ -262,11 +262,26 @@ def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Pa
     return run_id
 
 
+def close_interrupted(mlflow_client, exp_id: str) -> int:
+    """Mark runs a killed process left RUNNING in `exp_id` as KILLED; how many.
+
+    One stage writes an experiment at a time (DVC runs stages one by one), so a RUNNING run
+    found when the stage starts is a crash's leftover, never a live writer's.
+    """
+    stale = mlflow_client.search_runs([exp_id], "attributes.status = 'RUNNING'")
+    for run in stale:
+        mlflow_client.set_tag(run.info.run_id, "interrupted", "true")
+        mlflow_client.set_terminated(run.info.run_id, status="KILLED")
+    return len(stale)
+
+
 def log_evaluation(
     mlflow_client, exp_id: str, metrics: dict[str, float], artifacts: list[Path], tags: dict
 ) -> str:
     """One run per pipeline evaluation: headline metrics, reports as artifacts."""
     from mlflow.entities import Metric, RunTag
+
+    close_interrupted(mlflow_client, exp_id)
 
     run = mlflow_client.create_run(exp_id, tags=tags, run_name=f"evaluate-{dt.date.today()}")
     run_id = run.info.run_id

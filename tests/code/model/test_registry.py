@@ -32,12 +32,12 @@ def test_gate_rule() -> None:
 def test_decision_keeps_or_promotes() -> None:
     """The pure decision the flow records: both paths, and a rerun of the champion itself."""
     cand = {"n": 10, "accuracy": 0.7}
-    kept = release.decide("3", True, "2", cand, {"n": 10, "accuracy": 0.8})
+    kept = release.decide("3", "2", cand, {"n": 10, "accuracy": 0.8})
     assert not kept["promoted"] and kept["champion_after"] == "2"
     assert "stays a candidate" in kept["reason"]
-    won = release.decide("3", True, "2", cand | {"accuracy": 0.9}, {"n": 10, "accuracy": 0.8})
+    won = release.decide("3", "2", cand | {"accuracy": 0.9}, {"n": 10, "accuracy": 0.8})
     assert won["promoted"] and won["champion_after"] == "3" and won["champion_before"] == "2"
-    same = release.decide("2", False, "2", cand, None)
+    same = release.decide("2", "2", cand, None)
     assert same["promoted"] and same["reason"].startswith("unchanged")
 
 

@@ -290,3 +290,15 @@ def test_runs_stay_true_through_a_change_and_a_deletion(demo_ws: Path, store: Pa
     assert counts == {"logged": 0, "unchanged": n - 1, "superseded": 1}
     assert_true_to(client, exp, payloads(demo_ws))
     assert len(_runs(client, exp)) == n + 1
+
+
+def test_an_evaluation_run_a_crash_left_open_is_closed(store: Path) -> None:
+    """A killed evaluate stage leaves its run RUNNING; the next evaluation marks it KILLED."""
+    client = tracking.client(store)
+    exp = tracking.experiment_id(client, tracking.mlflow_name("evaluation"), store)
+    left = client.create_run(exp).info.run_id  # what a kill after create_run leaves
+    tracking.log_evaluation(client, exp, {"m": 1.0}, [], {"git_commit": "x"})
+    assert client.get_run(left).info.status == "KILLED"
+    assert client.get_run(left).data.tags["interrupted"] == "true"
+    statuses = {r.info.status for r in client.search_runs([exp])}
+    assert "RUNNING" not in statuses
