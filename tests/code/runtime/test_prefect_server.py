@@ -36,15 +36,27 @@ def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch)
     its old code in memory) is stopped and a new one started, not reused."""
     import json
     import subprocess
+    import sys
 
     monkeypatch.setenv("PREPOPS_RUNNER", "off")
     home = tmp_path / ".prefect"
     home.mkdir()
     # a process that looks like an old prepops server watchdog (its command line)
     old = subprocess.Popen(
-        ["python3", "-c", "import time; time.sleep(60)", "prepops.runtime.prefect_server", "serve"],
+        [
+            sys.executable,
+            "-c",
+            "import time; time.sleep(60)",
+            "prepops.runtime.prefect_server",
+            "serve",
+        ],
         start_new_session=True,
     )
+    deadline = time.monotonic() + 30
+    from prepops.runtime import lockdown
+
+    while not lockdown.is_our_server(old.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until its command line is readable (a loaded machine is slow)
     state = {"api_url": "http://127.0.0.1:9/api", "pid": old.pid, "runner": True, "code": "old"}
     (home / orchestration.STATE).write_text(json.dumps(state))
     try:
