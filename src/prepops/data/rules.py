@@ -7,6 +7,7 @@ person can act on, and suggests the closest enum value for typos.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -72,6 +73,8 @@ def rule_for(name: str, stats: dict[str, Any], value: Any, table: str) -> tuple[
         return "must be a real date written YYYY-MM-DD", value
     if name == "not_future":
         return "must not be in the future", value
+    if name == "not_after_year":
+        return f"must be <= {dt.date.today().year}", value
     if name == "non_empty":
         kind = stats["kind"]
         text = {"list": "must be a non-empty list", "texts": "each item must be non-empty text"}

@@ -68,6 +68,17 @@ def not_future(value: object, *, today: str) -> bool:
         return True  # iso_date reports it
 
 
+@extensions.register_check_method(statistics=["year"], check_type="element_wise")
+def not_after_year(value: object, *, year: str) -> bool:
+    """Check: a year not after `year` ('this': the current year, read when the check runs,
+    not when the module was imported: a long-lived runner crosses New Year)."""
+    limit = dt.date.today().year if year == "this" else int(year)
+    try:
+        return int(value) <= limit
+    except (TypeError, ValueError):
+        return True  # the dtype check reports it
+
+
 @extensions.register_check_method(statistics=["allowed"], check_type="element_wise")
 def each_in(value: object, *, allowed: tuple[str, ...]) -> bool:
     """Check: the value is a list whose every item is one of `allowed`."""
@@ -196,7 +207,7 @@ class Evidence(Table):
     outcome: Text = pa.Field(**TEXT)
     modes: Items = pa.Field(non_empty="list", each_in={"allowed": MODES})
     keywords: Items = pa.Field(nullable=True, **TEXTS)
-    year: Int = pa.Field(nullable=True, ge=1970, le=dt.date.today().year)
+    year: Int = pa.Field(nullable=True, ge=1970, not_after_year="this")
 
 
 class Companies(Table):

@@ -327,3 +327,12 @@ def test_a_list_inside_a_reference_list_is_a_problem_not_a_crash(demo_ws) -> Non
     lines = problem_lines(demo_ws)
     assert lines and all("architecture.yaml" in line for line in lines)
     assert any("stories" in line for line in lines)
+
+
+def test_the_year_limit_is_read_when_checking_not_at_import() -> None:
+    """A runner started in December still checks January's workspace against the new year."""
+    from prepops.data.schemas import SCHEMAS, not_after_year
+
+    checks = SCHEMAS["evidence"].to_schema().columns["year"].checks
+    assert {c.name: c.statistics for c in checks}["not_after_year"] == {"year": "this"}
+    assert not_after_year(2026, year="2026") and not not_after_year(2027, year="2026")
