@@ -238,6 +238,16 @@ def order_score(first: dict[str, int]) -> float | None:
     return round(sum(first[a] < first[b] for a, b in pairs) / len(pairs), 4)
 
 
+def marker_positions(text: str, phrases: Phrases, anchors: list[str]) -> dict[str, list[int]]:
+    """Where each special token occurs: phrase lists, header separators, closing stops, numbers."""
+    positions = {name: _positions(text, plist) for name, plist in phrases.markers.items()}
+    positions["separator"] = sorted(positions.get("separator", []) + _header_separators(text))
+    positions["stop"] = sorted(positions.get("stop", []) + closing_stops(text, phrases))
+    if anchors:
+        positions["numeric"] = [text.find(anchors[0])]
+    return positions
+
+
 def score(
     text: str,
     duration_s: float,
@@ -251,12 +261,8 @@ def score(
     n_words = len(words)
     minutes = duration_s / 60 if duration_s > 0 else float("nan")
     filler_pos = _positions(text, phrases.fillers) + like_fillers(text)
-    positions = {name: _positions(text, plist) for name, plist in phrases.markers.items()}
-    positions["separator"] = sorted(positions.get("separator", []) + _header_separators(text))
-    positions["stop"] = sorted(positions.get("stop", []) + closing_stops(text, phrases))
     anchors = numeric_anchors(text, phrases)
-    if anchors:
-        positions["numeric"] = [text.find(anchors[0])]
+    positions = marker_positions(text, phrases, anchors)
     present = sorted(k for k, v in positions.items() if v)
     segs = covered_segments(text, segments) if segments else {}
     mentioned = sorted({e for e in evidence_ids if _pattern(e).search(text)})

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from prepops.cli import services
 from prepops.cli.app import app
-from tests.code.model.test_router import demo_router
+from tests.code.cli.conftest import make_project
 from tests.code.report.report_inputs import rename_company
 from tests.conftest import DEMO, edit
 
@@ -52,13 +52,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "evidence/checkout-latency.yaml",
         lambda d: d.update(title=f"Cut latency{OSC52}", failure_mode=f"Stampede \x1b[8m{OSC52}"),
     )
-    (tmp_path / "params.yaml").write_text("workspace: data\n")
-    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
-    champion = tmp_path / "reports" / "router" / "champion.json"
-    champion.parent.mkdir(parents=True)
-    champion.write_text(json.dumps(demo_router().to_dict()))
-    monkeypatch.setenv("PREPOPS_ROOT", str(tmp_path))
-    return tmp_path
+    return make_project(tmp_path, monkeypatch)
 
 
 def test_unknown_company_lists_names_without_escapes(project: Path) -> None:

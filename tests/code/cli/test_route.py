@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from prepops.cli.app import app
-from tests.code.model.test_router import demo_router
+from tests.code.cli.conftest import make_project
 from tests.conftest import DEMO
 
 runner = CliRunner()
@@ -23,13 +23,7 @@ Q = "Our checkout page got 3x slower after Tuesday's deploy. What now?"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project root with the demo workspace and an exported champion router."""
     shutil.copytree(DEMO, tmp_path / "data")
-    (tmp_path / "params.yaml").write_text("workspace: data\n")
-    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
-    champion = tmp_path / "reports" / "router" / "champion.json"
-    champion.parent.mkdir(parents=True)
-    champion.write_text(json.dumps(demo_router().to_dict()))
-    monkeypatch.setenv("PREPOPS_ROOT", str(tmp_path))
-    return tmp_path
+    return make_project(tmp_path, monkeypatch)
 
 
 def test_route_json(project: Path) -> None:
