@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -24,6 +25,9 @@ PG_BIN = next(
     (p for p in (Path("/usr/lib/postgresql").glob("*/bin")) if (p / "initdb").exists()), None
 )
 pytestmark = pytest.mark.postgres
+
+
+COACH_AUTH = "coach:not-a-real-password"
 
 
 def _free_port() -> int:
@@ -173,14 +177,17 @@ def shared_servers(postgres, tmp_path_factory):
         "PREFECT_HOME": str(base / "prefect-home"),
         "PREFECT_API_DATABASE_CONNECTION_URL": f"postgresql+asyncpg://{postgres}/prefect_shared",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        # the README's recipe: the Prefect API needs the coach's password, kept in the
+        # environment (never on a command line, where `ps` shows it to every local user)
+        "PREFECT_SERVER_API_AUTH_STRING": COACH_AUTH,
+        "MLFLOW_BACKEND_STORE_URI": f"postgresql+psycopg://{postgres}/mlflow_shared",
     }
     env.pop("PREFECT_API_URL", None)
     commands = {
         "mlflow": [
             str(bin_ / "mlflow"),
             "server",
-            "--backend-store-uri",
-            f"postgresql+psycopg://{postgres}/mlflow_shared",
             "--artifacts-destination",
             str(base / "mlartifacts"),
             "--host",
@@ -259,10 +266,19 @@ def test_candidate_checkout_runs_the_lifecycle_on_the_shared_servers(
     env = git_copy(tmp_path) | {
         "MLFLOW_TRACKING_URI": shared_servers["mlflow"],
         "PREFECT_API_URL": shared_servers["prefect"],
+        "PREFECT_API_AUTH_STRING": COACH_AUTH,
         "PREPOPS_CANDIDATE": "alice",
     }
     result = subprocess.run(["dvc", "repro"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    with pytest.raises(urllib.error.HTTPError) as refused:  # no password, no API
+        urllib.request.urlopen(f"{shared_servers['prefect']}/admin/version", timeout=10)
+    assert refused.value.code == 401
+    listed = subprocess.run(
+        ["ps", "-eo", "args"], capture_output=True, text=True, check=True
+    ).stdout
+    assert COACH_AUTH.split(":")[1] not in listed  # never on a command line
 
     runs = _psql(
         postgres,

@@ -60,3 +60,21 @@ def for_markdown(text: object) -> str:
     # and strikethrough (* _ ~), code spans (`), math ($), table cells (|), headings (#),
     # braces and the backslash itself. Not "." or "-": "a|b.yaml" stays readable.
     return _MD_WWW.sub(r"\1\\.", _MD_PUNCT.sub(r"\\\1", for_terminal(text)))
+
+
+_SGR = re.compile(r"\x1b\[[0-9;]*m")  # colours and weights: the only sequence a log needs
+_RELAY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def for_relay(data: bytes) -> bytes:
+    """A stage's output as the runner relays it: lines, tabs and colours kept; every other
+    escape sequence (titles, OSC 52 clipboard writes, cursor moves) and control dropped."""
+    text = data.decode("utf-8", errors="replace")
+    kept: list[str] = []
+    for part in re.split(f"({_SGR.pattern})", text):
+        if _SGR.fullmatch(part):
+            kept.append(part)
+        else:
+            part = _SEQUENCES.sub("", part)
+            kept.append(_RELAY_CONTROLS.sub("", part))
+    return "".join(kept).encode()

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from prepops.runtime import sanitize
 from prepops.runtime.sanitize import for_markdown, for_plot_data, for_terminal
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -51,3 +52,21 @@ def test_for_markdown_escapes_every_active_character() -> None:
     )
     assert for_markdown("a|b.yaml") == "a\\|b.yaml"
     assert for_markdown("back\\slash") == "back\\\\slash"
+
+
+def test_relayed_output_keeps_lines_and_colours_but_no_other_escape(capsysbinary) -> None:
+    """What the runner relays reaches the terminal as the stage's lines: no title, no
+    clipboard write, no cursor move, even when a sequence is split over two chunks."""
+    from prepops.runtime.runner.client import _Relay
+
+    hostile = (
+        b"\x1b[32mINFO\x1b[0m plan for Acme\x1b]0;owned\x07\n"
+        b"\tclip \x1b]52;c;ZWNobyBoaQ==\x07 \x1b[2J\x1b[Hdone\r\n"
+    )
+    assert sanitize.for_relay(hostile) == (b"\x1b[32mINFO\x1b[0m plan for Acme\n\tclip  done\r\n")
+    relay = _Relay()
+    cut = hostile.index(b"52;") + 1  # the OSC 52 sequence arrives in two chunks
+    relay.write(hostile[:cut])
+    relay.write(hostile[cut:])
+    relay.write(b"last line \x1b]2;x", final=True)
+    assert capsysbinary.readouterr().out == sanitize.for_relay(hostile) + b"last line "

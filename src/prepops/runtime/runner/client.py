@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from prepops.runtime import lockdown
+from prepops.runtime import lockdown, sanitize
 from prepops.runtime.runner.protocol import (
     SOCKET,
     code_dirs,
@@ -123,24 +123,45 @@ def stage_env(env: dict[str, str] | os._Environ) -> dict[str, str]:
     return {k: v for k, v in env.items() if k in _ENV_NAMES or k.startswith(_ENV_PREFIXES)}
 
 
+class _Relay:
+    """The stage's output to this terminal, whole lines at a time through the sanitiser (an
+    escape sequence split over two chunks is still seen whole)."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+
+    def write(self, payload: bytes, final: bool = False) -> None:
+        """Print the complete lines of `payload` (all of it when `final`), sanitised."""
+        data = self.pending + payload
+        cut = len(data) if final or len(data) > 65536 else data.rfind(b"\n") + 1
+        self.pending = data[cut:]
+        if cut:
+            sys.stdout.buffer.write(sanitize.for_relay(data[:cut]))
+            sys.stdout.buffer.flush()
+
+
 def _relay_answer(conn: socket.socket) -> int | None:
     """Print the stage's output as it comes; its exit code, or None to run it here."""
-    while True:
-        kind, payload = receive(conn)
-        if kind == b"O":
-            sys.stdout.buffer.write(payload)
-            sys.stdout.buffer.flush()
-        elif kind == b"X":
-            return int(payload)
-        elif kind == b"E":
-            print(
-                "prepops: this stage runs without the runner (slower): your PREFECT_* settings"
-                " differ from those it started with; `prepops runner stop` restarts it",
-                file=sys.stderr,
-            )
-            return None
-        else:  # b"S": stale code, or refused
-            return None
+    relay = _Relay()
+    try:
+        while True:
+            kind, payload = receive(conn)
+            if kind == b"O":
+                relay.write(payload)
+            elif kind == b"X":
+                return int(payload)
+            elif kind == b"E":
+                print(
+                    "prepops: this stage runs without the runner (slower): your PREFECT_*"
+                    " settings differ from those it started with; `prepops runner stop`"
+                    " restarts it",
+                    file=sys.stderr,
+                )
+                return None
+            else:  # b"S": stale code, or refused
+                return None
+    finally:
+        relay.write(b"", final=True)  # a last line without its newline, or cut off
 
 
 LOST = 75  # exit code when the runner went away mid-stage (EX_TEMPFAIL: rerun `dvc repro`)
