@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines._runner import run
+from prepops.data import ingest
 from prepops.report import html as report
 from prepops.runtime.paths import Paths
 from prepops.runtime.storage import write_text
@@ -31,6 +32,9 @@ def read_inputs(paths: Paths) -> dict:
         "findings": load(paths.findings),
         "plan": load(paths.plan_json),
         "allocation": load(paths.allocation),
+        "diagnosis": load(paths.diagnosis),
+        # the round dates and the company cards: "this week" and the diagnosis rows
+        "tables": ingest.load_tables(paths, ("rounds", "companies")),
     }
 
 

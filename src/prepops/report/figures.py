@@ -111,35 +111,45 @@ def reliability(overall: dict) -> str:
     return _uri(fig)
 
 
-def rehearsal_progress(by_version: dict) -> str:
-    """Special-token coverage and filler rate, per template version."""
-    versions = sorted(by_version, key=lambda v: by_version[v].get("first_date") or "")
-    if not versions:
+def _by_version(records: list[dict]) -> dict[str, list[dict]]:
+    """Rehearsal records grouped by template version, in order of first use."""
+    groups: dict[str, list[dict]] = {}
+    for r in sorted(records, key=lambda r: (str(r.get("date")), r.get("id", ""))):
+        version = r.get("template_version")
+        groups.setdefault(version if isinstance(version, str) else "unversioned", []).append(r)
+    return groups
+
+
+def rehearsals_over_time(records: list[dict]) -> str:
+    """Each rehearsal's special-token coverage and fillers by date, coloured by version."""
+    if not records:
         return empty("no rehearsals yet (n=0)")
-    metrics = ("coverage", "segment_coverage", "has_stop")
-    x = np.arange(len(metrics))
-    width = 0.8 / len(versions)
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3), gridspec_kw={"width_ratios": [3, 1.3]})
-    for i, v in enumerate(versions):
-        vals = [by_version[v].get(m) or 0 for m in metrics]
-        label = f"{for_terminal(v)} (n={by_version[v]['n']})"
-        axes[0].bar(x + i * width, vals, width, label=label)
-        axes[1].bar(i, by_version[v].get("filler_rate") or 0, 0.6)
-        axes[1].text(
-            i,
-            (by_version[v].get("filler_rate") or 0) + 0.1,
-            f"n={by_version[v]['n']}",
-            ha="center",
-            fontsize=7,
-        )
-    axes[0].set_xticks(x + width * (len(versions) - 1) / 2, metrics)
-    axes[0].set_ylim(0, 1.05)
-    axes[0].set_title("Special tokens by template version (mean)")
-    axes[0].legend(fontsize=7, frameon=False)
-    axes[1].set_xticks(
-        range(len(versions)), _plain(versions), rotation=30, fontsize=7, parse_math=False
-    )
-    axes[1].set_title("fillers / 100 words")
+    fig, axes = plt.subplots(1, 2, figsize=(8.5, 3), sharex=True)
+    for i, (version, rows) in enumerate(_by_version(records).items()):
+        dates = [np.datetime64(str(r["date"])[:10]) for r in rows]
+        colour = plt.get_cmap("tab10")(i % 10)
+        label = f"{for_terminal(version)} (n={len(rows)})"
+        for ax, key in zip(axes, ("coverage", "filler_rate"), strict=True):
+            values = [r["scores"].get(key) for r in rows]
+            ax.plot(
+                dates,
+                [np.nan if v is None else v for v in values],
+                "o-",
+                color=colour,
+                label=label,
+                lw=1,
+                ms=5,
+            )
+    axes[0].set_ylim(-0.03, 1.05)
+    axes[0].set_ylabel("special-token coverage")
+    axes[0].set_title(f"Rehearsals over time (n={len(records)})")
+    axes[0].legend(title="template version", fontsize=7, title_fontsize=7, frameon=False)
+    axes[1].set_ylabel("fillers / 100 words")
+    axes[1].set_ylim(bottom=0)
+    axes[1].set_title("Fillers (lower is better)")
+    for ax in axes:
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    fig.autofmt_xdate()
     return _uri(fig)
 
 

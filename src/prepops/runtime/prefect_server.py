@@ -119,6 +119,10 @@ def start_server(home: Path) -> str:
             # off, so the SQLite database serves the stages' flow runs alone.
             **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in _UNUSED_SERVICES},
             "PREFECT_API_URL": "",
+            # The UI asks /ui-settings where its API is; unset, it names the default port
+            # (4200), not this one, and shows "Can't connect to Server API".
+            "PREFECT_SERVER_UI_API_URL": f"http://127.0.0.1:{port}/api",
+            "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
             # Locked to this user and this origin: a password (basic auth) kept in a 0600
             # file, CORS limited to the server's own origin, CSRF tokens on. Health checks
             # stay open (they carry nothing).

@@ -33,6 +33,8 @@ def inputs(ws: Path) -> dict:
     assert loaded.problems == [], loaded.problems[:3]
     t = loaded.tables
     t["rehearsals"]["template_version_stamped"] = False
+    # what ingest stamps on a rehearsal logged without one: the current templates' version
+    t["rehearsals"]["template_version"] = t["rehearsals"]["template_version"].fillna("abc")
     records = rehearse.score_rehearsals(
         t["rehearsals"], t["experts"], t["evidence"], default_phrases()
     )
@@ -55,6 +57,8 @@ def inputs(ws: Path) -> dict:
         | {"router": {"cv_accuracy": None, "cv_n": 0}},
         "calibration": result["calibration"],
         "scorecard": scorecard.build(t, 4.0),
+        "diagnosis": result["diagnosis"],
+        "tables": {"rounds": t["rounds"], "companies": companies},
         "rehearsals": {"by_template_version": by_version, "rehearsals": records},
         "findings": found,
         "plan": plan.build(found["findings"], companies, dt.date(2026, 11, 25)),
