@@ -49,7 +49,7 @@ def _no_evidence(root: Path, as_json: bool) -> None:
 
     message = retriever.describe_empty(str(root))
     if as_json:
-        empty = {"story": None, "metric": None, "failure_mode": None, "message": message}
+        empty = {**retriever.EMPTY, "message": message}
         typer.echo(json.dumps(empty, indent=2))
     common.fail(message, 1)
 
@@ -60,7 +60,7 @@ def retrieve(
     as_json: Annotated[bool, typer.Option("--json", help="Print the evidence as JSON.")] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """One story, one metric and one failure mode for a question (BM25, mode/company boost)."""
+    """One evidence packet for a question (story, metric, failure mode) and why it was chosen."""
     from prepops.data.lightread import evidence
     from prepops.features import retriever
     from prepops.model.routing import card_stories
@@ -74,15 +74,22 @@ def retrieve(
         )
     if not packets:
         _no_evidence(root, as_json)
-    mode = common.routed(root, question, card)["mode"]
-    result = {"mode": mode, **retriever.retrieve(question, packets, mode, card_stories(card))}
+    routed = common.routed(root, question, card)
+    picked = retriever.retrieve(
+        question,
+        packets,
+        routed["mode"],
+        card_stories(card),
+        secondary=routed["secondary"],
+        company=card.get("company"),
+    )
+    result = {"mode": routed["mode"], **picked}
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    story, metric, failure = result["story"], result["metric"], result["failure_mode"]
-    common.say(f"mode: {mode}")
-    common.say(f"story [{story['evidence_id']}]: {story['title']}")
-    common.say(
-        f"metric [{metric['evidence_id']}]: {metric['name']} = {metric['value']} {metric['unit']}"
-    )
-    common.say(f"failure mode [{failure['evidence_id']}]: {failure['text']}")
+    common.say(f"mode: {routed['mode']}")
+    common.say(f"packet [{result['evidence_id']}]: {result['title']}")
+    common.say(f"  story: {result['story']['story']}")
+    common.say(f"  metric: {result['metric']['text']}")
+    common.say(f"  failure mode: {result['failure_mode']['text']}")
+    common.say(f"why: {retriever.explain(result)}")

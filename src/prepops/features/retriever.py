@@ -1,129 +1,150 @@
-"""The retriever: one story, one metric and one failure mode for a question's context window.
+"""The retriever: one evidence packet for a question, handed over whole (its story, its metric
+with baseline -> value and unit, its failure mode), and why it was chosen.
 
-Each is ranked with BM25 (bm25s) over its own text plus the packet's title and keywords,
-then boosted when the packet serves the routed expert mode and when the company card lists
-it among its `stories`. Scores are normalized per ranking (best BM25 = 1) so the boosts
-mean the same on any corpus. Light: numpy and bm25s only.
+Packets are ranked as units, by these keys in order; each key only separates packets the
+keys before it tie on:
+  1. the routed mode: packets that list it, then packets that list the router's secondary;
+  2. the kind of metric the question asks for (quality, latency, cost, people; see
+     retrieval/metrics.py): packets whose metric is of that kind;
+  3. the company card: packets it names in `stories`;
+  4. word overlap: BM25 (bm25s) over the packet's whole text, best = 1;
+then file order. So a debugging question gets a debugging packet whenever one exists, and
+a question about model quality gets a quality metric whenever a packet of its mode has one.
+Light: numpy and bm25s only (`prepops retrieve` runs in a cold process).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from prepops.model.router import tokens
+from prepops.features.retrieval import metrics
+from prepops.features.retrieval.text import bm25, joined, shared_words
 
-_STOPWORD_TEXT = (
-    "a an and are as at be but by can could do does did for from had has have how i if in "
-    "into is it its me my of on or our so than that the their them then there these they this "
-    "to up was we were what when where which while who why will with would you your about "
-    "after before again all any more most some such no not only own same too very just now "
-    "tell walk through"
-)
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-BOOSTS = {"mode": 0.3, "company": 0.2}
+EMPTY = {"evidence_id": None, "story": None, "metric": None, "failure_mode": None, "why": None}
 
 
-def stem(word: str) -> str:
-    """A light suffix strip, so "caching"/"cache" and "regressions"/"regression" meet."""
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s", "e"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+@dataclass(frozen=True)
+class Context:
+    """What is known about the question besides its words: routing and the company card."""
+
+    mode: str | None = None
+    secondary: str | None = None
+    company_stories: list[str] = field(default_factory=list)
+    company: str | None = None
 
 
-def analyze(text: str) -> list[str]:
-    """The BM25 analyzer: tokens of `text` without stopwords, stemmed."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS]
+def packet_text(packet: dict) -> str:
+    """All the words of a packet that BM25 sees."""
+    metric = packet.get("metric") if isinstance(packet.get("metric"), dict) else {}
+    return joined(
+        packet.get("title"),
+        packet.get("story"),
+        metric.get("name"),
+        metric.get("unit"),
+        packet.get("failure_mode"),
+        packet.get("outcome"),
+        packet.get("keywords"),
+    )
 
 
-def _text(*parts: Any) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, list):
-            out += [str(p) for p in part]
-        elif part is not None:
-            out.append(str(part))
-    return " ".join(out)
+def _modes(packet: dict) -> list:
+    modes = packet.get("modes")
+    return modes if isinstance(modes, list) else []
 
 
-def _bm25s():
-    """Import bm25s without letting it pull in scipy.sparse (0.3 s of a cold CLI call): with
-    scipy absent it uses its numpy backend, which is all a few hundred packets need."""
-    import sys
-
-    if "bm25s" in sys.modules or "scipy.sparse" in sys.modules:
-        import bm25s
-    else:
-        sys.modules["scipy.sparse"] = None  # type: ignore[assignment]  # import fails -> numpy
-        try:
-            import bm25s
-        finally:
-            del sys.modules["scipy.sparse"]
-    return bm25s
+def _serves(modes: list, mode: str | None) -> bool:
+    return mode is not None and mode in modes
 
 
-def _rank(query: list[str], corpus: list[str], bonus: list[float]) -> list[float]:
-    bm25s = _bm25s()
-    docs = [analyze(text) or ["_"] for text in corpus]
-    index = bm25s.BM25()
-    index.index(docs, show_progress=False)
-    raw = list(index.get_scores(query)) if query else [0.0] * len(docs)
-    top = float(max(raw)) if raw and max(raw) > 0 else 1.0
-    return [float(r) / top + b for r, b in zip(raw, bonus, strict=True)]
+def rank(question: str, packets: list[dict], context: Context) -> list[tuple[tuple, dict]]:
+    """The packets, best first, each with its ranking key (mode, kind, company, bm25)."""
+    asked = metrics.asked(question)
+    words = bm25(question, [packet_text(p) for p in packets])
+    keyed = []
+    for i, (packet, overlap) in enumerate(zip(packets, words, strict=True)):
+        modes = _modes(packet)
+        mode = 2 if _serves(modes, context.mode) else int(_serves(modes, context.secondary))
+        kind = int(metrics.kind(packet.get("metric")) in asked)
+        company = int(packet.get("id") in context.company_stories)
+        keyed.append(((mode, kind, company, round(overlap, 6), -i), packet))
+    return sorted(keyed, key=lambda kp: kp[0], reverse=True)
 
 
-def _best(scores: list[float], packets: list[dict]) -> tuple[dict, float]:
-    i = max(range(len(packets)), key=lambda j: (scores[j], -j))
-    return packets[i], round(scores[i], 4)
+def _why(question: str, key: tuple, packet: dict, context: Context) -> dict[str, Any]:
+    mode, kind, company, overlap, _ = key
+    served = {2: context.mode, 1: context.secondary}.get(mode)
+    return {
+        "mode": served,
+        "routed_mode": context.mode,
+        "metric_kind": metrics.kind(packet.get("metric")) if kind else None,
+        "asked_kinds": metrics.asked(question),
+        "company": (context.company or "the company card") if company else None,
+        "terms": shared_words(question, packet_text(packet)),
+        "word_score": round(overlap, 4),
+    }
+
+
+def _slots(packet: dict) -> dict[str, Any]:
+    pid = packet.get("id")
+    metric = packet.get("metric") if isinstance(packet.get("metric"), dict) else {}
+    return {
+        "story": {"evidence_id": pid, "title": packet.get("title"), "story": packet.get("story")},
+        "metric": {
+            "evidence_id": pid,
+            "name": metric.get("name"),
+            "value": metric.get("value"),
+            "unit": metric.get("unit"),
+            "baseline": metric.get("baseline"),
+            "kind": metrics.kind(metric),
+            "text": metrics.reads(metric),
+        },
+        "failure_mode": {"evidence_id": pid, "text": packet.get("failure_mode")},
+    }
 
 
 def retrieve(
-    question: str, packets: list[dict], mode: str | None, company_stories: list[str]
+    question: str,
+    packets: list[dict],
+    mode: str | None = None,
+    company_stories: list[str] | None = None,
+    *,
+    secondary: str | None = None,
+    company: str | None = None,  # the card's name: only to say why
 ) -> dict[str, Any]:
-    """Best story, metric and failure mode among the packets for a question, with scores."""
+    """The best packet for a question as one unit (story, metric, failure mode) and why."""
     if not packets:
-        return {"story": None, "metric": None, "failure_mode": None}
-    query = analyze(question)
-    bonus = [
-        BOOSTS["mode"] * (mode in (p.get("modes") or []))
-        + BOOSTS["company"] * (p["id"] in company_stories)
-        for p in packets
-    ]
-    stories = _rank(
-        query, [_text(p["title"], p["story"], p.get("keywords")) for p in packets], bonus
-    )
-    metrics = _rank(
-        query,
-        [
-            _text(p["metric"].get("name"), p["metric"].get("unit"), p["title"], p.get("keywords"))
-            for p in packets
-        ],
-        bonus,
-    )
-    failures = _rank(query, [_text(p["failure_mode"], p.get("keywords")) for p in packets], bonus)
-    story, s_score = _best(stories, packets)
-    metric, m_score = _best(metrics, packets)
-    failure, f_score = _best(failures, packets)
+        return dict(EMPTY)
+    ctx = Context(mode, secondary, list(company_stories or []), company)
+    key, best = rank(question, packets, ctx)[0]
     return {
-        "story": {
-            "evidence_id": story["id"],
-            "title": story["title"],
-            "story": story["story"],
-            "score": s_score,
-        },
-        "metric": {
-            "evidence_id": metric["id"],
-            "name": metric["metric"].get("name"),
-            "value": metric["metric"].get("value"),
-            "unit": metric["metric"].get("unit"),
-            "score": m_score,
-        },
-        "failure_mode": {
-            "evidence_id": failure["id"],
-            "text": failure["failure_mode"],
-            "score": f_score,
-        },
+        "evidence_id": best.get("id"),
+        "title": best.get("title"),
+        **_slots(best),
+        "why": _why(question, key, best, ctx),
     }
+
+
+def explain(result: dict[str, Any]) -> str:
+    """One line that says why the packet was chosen: mode, metric kind, company, shared words."""
+    why = result.get("why") or {}
+    routed, served = why.get("routed_mode"), why.get("mode")
+    if served and served == routed:
+        parts = [f"serves {served}, the routed mode"]
+    elif served:
+        parts = [f"no packet serves {routed}; serves {served}, the router's second choice"]
+    else:
+        parts = [f"no packet serves {routed}" if routed else "no routed mode"]
+    if why.get("metric_kind"):
+        parts.append(f"a {why['metric_kind']} metric, as the question asks")
+    elif why.get("asked_kinds"):
+        among = f" among the {served} packets" if served else ""
+        parts.append(f"no {' or '.join(why['asked_kinds'])} metric{among}")
+    if why.get("company"):
+        parts.append(f"on the stories of {why['company']}")
+    terms = why.get("terms") or []
+    parts.append(f"shared words: {', '.join(terms)}" if terms else "no shared words")
+    return "; ".join(parts)
 
 
 def describe_empty(workspace: str) -> str:
