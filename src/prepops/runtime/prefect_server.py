@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from prepops.runtime import lockdown
+from prepops.runtime import lockdown, privacy
 from prepops.runtime.runner.protocol import SOCKET, switched_off
 from prepops.runtime.storage import write_text
 
@@ -111,6 +111,7 @@ def start_server(home: Path) -> str:
             return known["api_url"]
         port = _free_port()
         env = {
+            **privacy.QUIET,  # nothing sent anywhere, the UI's Amplitude included (privacy)
             **os.environ,
             "PREFECT_HOME": str(home),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -8,7 +8,11 @@ are imported, in this process and in every child it starts (they inherit os.envi
   both, and the UI server then tells the browser that UI telemetry is off too.
 - Prefect 3: the server's analytics (`PREFECT_SERVER_ANALYTICS_ENABLED`), for the shared
   local server and for the temporary one started in a stage's process, and the SDK's own
-  events from flow runs (`DO_NOT_TRACK`).
+  events from flow runs (`DO_NOT_TRACK`). Its v2 UI bundle loads Amplitude's SDK, which
+  fetches its remote config from amplitude.com even with analytics off (seen in headless
+  Chromium), so the servers prepops starts open the v1 UI by default, which loads nothing
+  from outside (`PREFECT_SERVER_UI_V2_ENABLED=false`; /v2 is still there), and without
+  promotional content.
 - Great Expectations: `GX_ANALYTICS_ENABLED` (data.expectations also turns it off itself).
 
 Values already set win (`setdefault`): a user may opt in.
@@ -23,6 +27,8 @@ QUIET = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "DO_NOT_TRACK": "true",  # MLflow reads "true" only; Prefect reads 1, true or yes
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_V2_ENABLED": "false",
+    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
     "GX_ANALYTICS_ENABLED": "False",
 }
 
