@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from prepops.cli import data, model, runner, services, training
+from prepops.cli import checks, cohort, data, model, records, runner, services, training
 
 app = typer.Typer(
     add_completion=False,
@@ -21,11 +21,14 @@ app = typer.Typer(
 # The order `prepops --help` lists them in.
 COMMANDS = (
     data.validate,
+    checks.check_commit,
     training.score,
     model.route,
     model.retrieve,
     data.synth,
     data.log,
+    records.outcome,
+    records.company,
     training.rehearse,
     services.ui,
     data.versions,
@@ -37,6 +40,7 @@ COMMANDS = (
 for _command in COMMANDS:
     app.command()(_command)
 app.add_typer(runner.runner_app, name="runner")
+app.add_typer(cohort.cohort_app, name="cohort")
 
 
 def main() -> None:  # pragma: no cover - console entry point
