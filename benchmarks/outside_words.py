@@ -3,8 +3,10 @@ repositories into a folder OUTSIDE the repository (never committed; see
 docs/outside_evaluation.md for the sources and the method).
 
 The folder holds two JSON-lines files:
-  questions.jsonl  {"repo", "path", "heading", "mode", "text"}: a question, its source, the
-                   source's own category heading and the mode that heading maps to;
+  questions.jsonl  {"repo", "path", "heading", "mode", "text", "split"?}: a question, its
+                   source, the source's own category heading, the mode that heading maps to,
+                   and optionally which part of the evaluation it belongs to (e.g. "dev" for
+                   questions looked at while improving, "final" for ones never looked at);
   answers.jsonl    {"id", "repo", "path", "text", "markers"}: an answer from a public source
                    and the special tokens a reader finds in it.
 
@@ -68,8 +70,22 @@ def _ci(k: int, n: int) -> list[float] | None:
     return None if ci is None else [float(x) for x in ci]
 
 
+def _per_mode(pairs: list[tuple[str, str]]) -> dict:
+    """(wanted, routed) pairs -> top-1 per mode with n and a 95 % Wilson interval."""
+    right, total = Counter(), Counter()
+    for wanted, routed in pairs:
+        for key in ("all", wanted):
+            total[key] += 1
+            right[key] += routed == wanted
+    return {
+        k: {"n": total[k], "top1": round(right[k] / total[k], 4), "ci95": _ci(right[k], total[k])}
+        for k in ("all", *MODES)
+        if total[k]
+    }
+
+
 def router(questions: list[dict]) -> dict:
-    """Top-1 per mode with n and a 95 % Wilson interval; trained on the demo workspace."""
+    """Top-1 per mode (and per split, when the rows name one); trained on the demo workspace."""
     tables = load(ROOT / "data").tables
     model = rt.fit(
         rt.labelled_questions(tables),
@@ -77,29 +93,25 @@ def router(questions: list[dict]) -> dict:
         rt.card_keywords(tables),
         RouterSettings(),
     )
-    right, total, confusions = Counter(), Counter(), Counter()
-    for q in questions:
-        routed = model.route(q["text"])["mode"]
-        for key in ("all", q["mode"]):
-            total[key] += 1
-            right[key] += routed == q["mode"]
-        if routed != q["mode"]:
-            confusions[f"{q['mode']}->{routed}"] += 1
-    per = {
-        k: {"n": total[k], "top1": round(right[k] / total[k], 4), "ci95": _ci(right[k], total[k])}
-        for k in ("all", *MODES)
-        if total[k]
+    routed = [(q["mode"], model.route(q["text"])["mode"], q.get("split")) for q in questions]
+    confusions = Counter(f"{w}->{r}" for w, r, _ in routed if r != w)
+    splits = sorted({s for *_, s in routed if s})
+    return {
+        "per_mode": _per_mode([(w, r) for w, r, _ in routed]),
+        "per_split": {s: _per_mode([(w, r) for w, r, t in routed if t == s]) for s in splits},
+        "confusions": dict(confusions.most_common()),
     }
-    return {"per_mode": per, "confusions": dict(confusions.most_common())}
 
 
 def sources(questions: list[dict], answers: list[dict]) -> list[dict]:
     """Where the material came from: repository, path, heading, mode, count (no text)."""
-    keyed = Counter((q["repo"], q["path"], q["heading"], q["mode"]) for q in questions)
-    keyed.update((a["repo"], a["path"], "answers", "-") for a in answers)
+    keyed = Counter(
+        (q["repo"], q["path"], q["heading"], q["mode"], q.get("split")) for q in questions
+    )
+    keyed.update((a["repo"], a["path"], "answers", "-", a.get("split")) for a in answers)
     return [
-        {"repo": r, "path": p, "heading": h, "mode": m, "n": n}
-        for (r, p, h, m), n in sorted(keyed.items())
+        {"repo": r, "path": p, "heading": h, "mode": m, "split": s, "n": n}
+        for (r, p, h, m, s), n in sorted(keyed.items(), key=lambda kv: tuple(map(str, kv[0])))
     ]
 
 
@@ -120,8 +132,10 @@ def main() -> None:
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     run = report[args.label]
     print(f"{args.label}: markers all {run['markers']['all']}")
-    for mode, fig in run["router"]["per_mode"].items():
-        print(f"  {mode:<13} n={fig['n']:<4} top1={fig['top1']:.3f} ci95={fig['ci95']}")
+    for split, figures in {"all": run["router"]["per_mode"], **run["router"]["per_split"]}.items():
+        for mode, fig in figures.items():
+            ci = fig["ci95"]
+            print(f"  {split:<6} {mode:<13} n={fig['n']:<4} top1={fig['top1']:.3f} ci95={ci}")
     print("  confusions:", run["router"]["confusions"])
 
 

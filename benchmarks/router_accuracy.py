@@ -1,9 +1,12 @@
-"""Router quality and speed: top-1 accuracy on the labelled question set, and `prepops route`
+"""Router quality and speed: top-1 accuracy on the labelled question set (per mode, with n and
+a 95 % Wilson interval), optionally on questions from outside the project, and `prepops route`
 as a cold process. Trains on the demo workspace only (its cards and logged questions).
 
-Writes reports/bench_router.json and prints a table.
+Writes reports/bench_router.json and prints a table. `--outside FILE` reads a questions.jsonl
+kept outside the repository (format in benchmarks/outside_words.py; never committed) and is
+skipped when the file is absent.
 
-    python benchmarks/router_accuracy.py [--runs 5]
+    python benchmarks/router_accuracy.py [--runs 5] [--outside /tmp/outside/questions.jsonl]
 """
 
 from __future__ import annotations
@@ -68,6 +71,34 @@ def accuracy() -> dict:
     return out
 
 
+def outside(path: Path | None) -> dict | None:
+    """Full-blend top-1 per mode on an outside questions.jsonl; None when there is none."""
+    if path is None or not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    tables = load(ROOT / "data").tables
+    model = rt.fit(
+        rt.labelled_questions(tables),
+        rt.card_cues(tables),
+        rt.card_keywords(tables),
+        RouterSettings(),
+    )
+    right, total = Counter(), Counter()
+    for q in rows:
+        hit = model.route(q["text"])["mode"] == q["mode"]
+        for key in ("all", q["mode"]):
+            total[key] += 1
+            right[key] += hit
+    return {
+        k: {
+            "n": total[k],
+            "accuracy": round(right[k] / total[k], 4),
+            "ci95": wilson(right[k], total[k]),
+        }
+        for k in total
+    }
+
+
 def cold_route(runs: int) -> dict:
     """Median wall time of `prepops route` in a fresh process (champion file present)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,8 +136,11 @@ def cold_route(runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--outside", type=Path, help="questions.jsonl kept outside the repo")
     args = parser.parse_args()
     result = {"accuracy": accuracy(), "cold_process": cold_route(args.runs)}
+    if (elsewhere := outside(args.outside)) is not None:
+        result["outside"] = elsewhere
     target = ROOT / "reports" / "bench_router.json"
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps(result, indent=2) + "\n")
@@ -114,9 +148,18 @@ def main() -> None:
     for name, acc in result["accuracy"].items():
         cells = [f"{acc[k]['accuracy']:.3f} (n={acc[k]['n']})" for k in ("all", "cued", "plain")]
         print(f"{name:32} " + " ".join(f"{c:>14}" for c in cells))
+    for label, table in (("own set", result["accuracy"]["full blend"]), *_outside(result)):
+        for mode in ("all", "debugging", "architecture", "leadership", "product", "research"):
+            fig = table[mode]
+            low, high = fig["ci95"] or (None, None)
+            print(f"{label:>8} {mode:<13} n={fig['n']:<4} {fig['accuracy']:.3f} [{low}, {high}]")
     for command, t in result["cold_process"].items():
         print(f"prepops {command} (cold process): median {t['median_s']} s over {t['runs']} runs")
     print(f"wrote {target.relative_to(ROOT)}")
+
+
+def _outside(result: dict) -> list[tuple[str, dict]]:
+    return [("outside", result["outside"])] if "outside" in result else []
 
 
 if __name__ == "__main__":

@@ -5,10 +5,11 @@ A routing decision combines three signals as a log-linear blend, then a softmax:
     expert cards (the user's own `cues`), summed per mode;
   - a text classifier fitted by the train_router stage (router_train.py) and exported as
     plain numbers: per feature its idf and one coefficient per mode. `features()` below is
-    the analyzer the fit used, so scoring here reproduces sklearn's predict_proba exactly;
+    the analyzer the fit used (words, word pairs, character n-grams and question frames,
+    model/frames.py), so scoring here reproduces sklearn's predict_proba exactly;
   - the company card's prior: its primary_mode, then its secondary_mode.
 `prepops route` loads the exported champion from a local JSON file; a cold process pays for
-PyYAML and this module only.
+PyYAML and this module only, and compiles only the cues whose words the question contains.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from prepops.data.contract import MODES
+from prepops.model.frames import FRAMES, question_frames
 
 FORMAT = "prepops-router/1"
 _TOKEN = re.compile(r"[a-z0-9]+(?:[/'’-][a-z0-9]+)*")
@@ -38,13 +41,19 @@ def tokens(text: str) -> list[str]:
     return [t.replace("’", "'") for t in _TOKEN.findall(text.lower())]
 
 
-def features(text: str) -> list[str]:
-    """Word unigrams and bigrams plus character 3-5-grams inside word boundaries.
+def frames(text: str) -> list[str]:
+    """The question frames `text` has (see model/frames.py), as feature names "f:<frame>"."""
+    return question_frames(" ".join(tokens(text)))
 
-    Character n-grams let "slower", "slowdown" and "slow" share evidence without a stemmer.
+
+def features(text: str) -> list[str]:
+    """Word unigrams and bigrams, character 3-5-grams inside word boundaries, and frames.
+
+    Character n-grams let "slower", "slowdown" and "slow" share evidence without a stemmer;
+    frames let "how would you improve X" share evidence whatever X is.
     """
     toks = tokens(text)
-    out = [f"w:{t}" for t in toks]
+    out = frames(text) + [f"w:{t}" for t in toks]
     out += [f"b:{a} {b}" for a, b in itertools.pairwise(toks)]
     lo, hi = CHAR_NGRAMS
     for tok in toks:
@@ -52,6 +61,29 @@ def features(text: str) -> list[str]:
         for n in range(lo, hi + 1):
             out += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
     return out
+
+
+@cache
+def _cue_pattern(phrase: str) -> re.Pattern[str]:
+    """A cue phrase as a pattern on tokenized text: a lone `*` is any one word, a trailing
+    `*` any ending. Compiled on first use, so a cold `prepops route` compiles only the cues
+    whose words the question contains."""
+    parts = []
+    for tok in phrase.lower().split():
+        if tok == "*":
+            parts.append(f"{_WORD}+")
+            continue
+        stem = tok.rstrip("*")
+        body = " ".join(re.escape(t) for t in tokens(stem)) or re.escape(stem)
+        parts.append(body + (f"{_WORD}*" if tok.endswith("*") else ""))
+    return re.compile(rf"(?<!\S){' '.join(parts)}(?!\S)")
+
+
+@cache
+def _cue_key(phrase: str) -> str:
+    """Letters every match of the cue contains: its longest literal token."""
+    stems = [t for tok in phrase.lower().split() if tok != "*" for t in tokens(tok.rstrip("*"))]
+    return max(stems, key=len, default="")
 
 
 @dataclass(frozen=True)
@@ -62,20 +94,16 @@ class Cue:
     mode: str
     weight: float
     source: str  # "card" (the workspace's expert card) or "builtin"
-    pattern: re.Pattern[str] = field(compare=False, repr=False)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled phrase (see _cue_pattern)."""
+        return _cue_pattern(self.phrase)
 
     @classmethod
     def make(cls, phrase: str, mode: str, weight: float, source: str) -> Cue:
-        """Compile a phrase into a cue: a lone `*` is any one word, a trailing `*` any ending."""
-        parts = []
-        for tok in phrase.lower().split():
-            if tok == "*":
-                parts.append(f"{_WORD}+")
-                continue
-            stem = tok.rstrip("*")
-            body = " ".join(re.escape(t) for t in tokens(stem)) or re.escape(stem)
-            parts.append(body + (f"{_WORD}*" if tok.endswith("*") else ""))
-        return cls(phrase, mode, weight, source, re.compile(rf"(?<!\S){' '.join(parts)}(?!\S)"))
+        """A cue: a lone `*` in the phrase is any one word, a trailing `*` any ending."""
+        return cls(phrase, mode, weight, source)
 
 
 def builtin_cues() -> list[Cue]:
@@ -108,6 +136,8 @@ def fired(question: str, cues: list[Cue]) -> list[Cue]:
     text = " ".join(tokens(question))
     best: dict[tuple[str, str], Cue] = {}
     for cue in cues:
+        if _cue_key(cue.phrase) not in text:  # cannot match: skip compiling it
+            continue
         key = (cue.phrase.rstrip("*").lower(), cue.mode)
         if cue.pattern.search(text) and (key not in best or cue.weight > best[key].weight):
             best[key] = cue
@@ -204,7 +234,7 @@ class Router:
         return {
             "format": FORMAT,
             "modes": list(MODES),
-            "features": {"char_ngrams": list(CHAR_NGRAMS)},
+            "features": {"char_ngrams": list(CHAR_NGRAMS), "frames": list(FRAMES)},
             "sublinear_tf": self.sublinear_tf,
             "intercept": self.intercept,
             "terms": self.terms,
@@ -223,7 +253,8 @@ class Router:
         """Rebuild from `to_dict` output; ValueError if fitted for other modes or features."""
         if doc.get("format") != FORMAT or doc.get("modes") != list(MODES):
             raise ValueError(f"not a {FORMAT} model for modes {', '.join(MODES)}")
-        if tuple(doc["features"]["char_ngrams"]) != CHAR_NGRAMS:
+        fitted_frames = doc["features"].get("frames", list(FRAMES))  # older files: none used
+        if tuple(doc["features"]["char_ngrams"]) != CHAR_NGRAMS or fitted_frames != list(FRAMES):
             raise ValueError("model was fitted with other features; retrain (dvc repro)")
         return cls(
             terms=doc["terms"],

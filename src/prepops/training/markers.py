@@ -6,14 +6,20 @@ Definitions (also in the README):
 - words: whitespace-separated tokens. wpm: words per minute of `duration_s`.
 - fillers: occurrences of the filler phrases, plus "like" where it is a filler (like_fillers).
   filler_rate: fillers per 100 words.
-- markers: which special tokens occur (phrase lists in resources/phrases.yaml); `numeric`
-  is present when the answer has at least one numeric anchor.
+- markers: which special tokens occur (phrase lists in resources/phrases.yaml; each phrase
+  also matches its contractions, plurals and tense variants, see phrasing.py); `numeric`
+  is present when the answer has at least one numeric anchor. A role, restatement,
+  constraint, assumption or robustness marker counts only when said with substance
+  (substance.py); one said only as a keyword goes to `stuffed` instead.
 - numeric_anchors: numbers carrying a unit, a percent sign or a currency ("180 ms", "3x",
-  "$2k", "six months"), and changes between bare numbers ("from 19 to 4").
+  "$2k", "six months", "a 30-second timeout"), and changes or ranges between bare numbers
+  ("from 19 to 4").
 - coverage: share of the seven core markers present (restatement, constraint, assumption,
   routing, robustness, numeric, stop).
 - segment_coverage: share of the mode's expert-card segments the answer addresses (a
-  segment counts when each of its content words appears, matched on a 5-letter stem).
+  segment counts when each of its meaning words appears: words of five letters or more on
+  a 5-letter stem, shorter ones as written or inflected; a segment made only of common
+  words, such as "what I did", counts when said word for word).
 - snr: scorable units per minute: distinct markers + numeric anchors + distinct evidence ids
   mentioned + segments covered, divided by the answer's minutes.
 - latency_s: seconds before the first restatement or constraint, at the answer's own pace
@@ -26,7 +32,8 @@ Definitions (also in the README):
 - has_stop: a stop starts in the last quarter of the answer or inside its last sentence.
 - order_score: share of pairs of first occurrences that follow the canonical order
   restatement -> constraint -> assumption -> routing -> solution -> robustness -> stop
-  (solution = the first covered segment); None when fewer than two are present.
+  (solution = the first covered segment); None (order_note says why) when fewer than three
+  are present, so a thin answer never scores perfect order.
 """
 
 from __future__ import annotations
@@ -39,44 +46,13 @@ from typing import Any
 
 import yaml
 
+from prepops.training import phrasing, substance
+from prepops.training.phrasing import like_fillers
+
 CORE = ("restatement", "constraint", "assumption", "routing", "robustness", "numeric", "stop")
 ORDER = ("restatement", "constraint", "assumption", "routing", "solution", "robustness", "stop")
 _STOPWORDS = {"a", "an", "and", "the", "of", "to", "i", "what", "did", "for", "in", "on", "my"}
-# "like" is a verb or a comparison after these words, never a filler.
-_LIKE_KEEP_BEFORE = {
-    "would",
-    "i",
-    "you",
-    "we",
-    "they",
-    "looks",
-    "look",
-    "seems",
-    "seem",
-    "feel",
-    "feels",
-    "felt",
-    "sounds",
-    "just",
-    "something",
-    "anything",
-    "things",
-    "much",
-    "more",
-    "exactly",
-    "not",
-    "don't",
-    "didn't",
-    "really",
-    "it",
-    "is",
-    "was",
-    "be",
-    "nothing",
-    "lot",
-}
 _SPELLED = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred"
-_CLAUSE_START = {"so", "and", "but", "um", "uh", "erm", "then", "because", "or", "basically"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +69,9 @@ class Phrases:
 @cache
 def default_phrases() -> Phrases:
     """The packaged phrase lists (resources/phrases.yaml), read once per process."""
-    raw = yaml.safe_load((resources.files("prepops") / "resources" / "phrases.yaml").read_text())
+    text = (resources.files("prepops") / "resources" / "phrases.yaml").read_text("utf-8")
+    # our own packaged file; the C loader when PyYAML has it (a cold `prepops score` pays this)
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return Phrases(
         tuple(raw["fillers"]),
         {k: tuple(v) for k, v in raw["markers"].items()},
@@ -117,41 +95,8 @@ def extend(base: Phrases, extra: dict[str, Any] | None) -> Phrases:
     )
 
 
-@cache
-def _pattern(phrase: str) -> re.Pattern[str]:
-    if phrase.startswith("re:"):  # a short regular expression, on word boundaries
-        body = phrase[3:].strip().replace("'", "['’]").replace(" ", r"\s+")
-        return re.compile(rf"(?<![\w']){body}(?![\w'])", re.IGNORECASE)
-    body = re.escape(phrase.rstrip("*")).replace(r"\ ", r"\s+").replace("'", "['’]")
-    tail = r"\w*" if phrase.endswith("*") else (r"(?![\w'])" if phrase[-1:].isalnum() else "")
-    return re.compile(rf"(?<![\w']){body}{tail}", re.IGNORECASE)
-
-
 def _positions(text: str, phrases: tuple[str, ...]) -> list[int]:
-    return sorted(m.start() for p in phrases for m in _pattern(p).finditer(text))
-
-
-def like_fillers(text: str) -> list[int]:
-    """Character positions of "like" used as a filler.
-
-    A filler "like" is set off by a comma after it ("it was like, slow"), hedges a number
-    ("we had like 3x the traffic"), or opens a clause
-    (after a comma, a sentence end, or so/and/but/um), and does not follow a word that makes
-    it a verb or a comparison (would like, looks like, something like, I like).
-    """
-    found = []
-    for m in re.finditer(r"\blike\b", text, re.IGNORECASE):
-        before = text[: m.start()].rstrip()
-        prev = re.findall(r"[\w']+", before[-30:].lower())
-        prev_word = prev[-1] if prev else ""
-        after = text[m.end() : m.end() + 2]
-        if prev_word in _LIKE_KEEP_BEFORE and not before.endswith(","):
-            continue
-        comma_after = after.startswith(",") or bool(re.match(r"\s+\d", text[m.end() :]))
-        opens_clause = not before or before[-1] in ",.!?;:" or prev_word in _CLAUSE_START
-        if comma_after or opens_clause:
-            found.append(m.start())
-    return found
+    return [a for a, _ in phrasing.spans(text, phrases, variants=False)]
 
 
 def numeric_anchors(text: str, phrases: Phrases) -> list[str]:
@@ -160,7 +105,7 @@ def numeric_anchors(text: str, phrases: Phrases) -> list[str]:
     money = "|".join(re.escape(c) for c in phrases.currency)
     number = rf"(?:\d[\d,]*(?:\.\d+)?|(?:{_SPELLED})(?=\s))"
     rx = re.compile(
-        rf"(?:(?:{money})\s?{number}\s?[kmb]?(?![\w]))|(?:(?<![\w.]){number}\s?(?:{units})(?![\w]))",
+        rf"(?:(?:{money})\s?{number}\s?[kmb]?(?![\w]))|(?:(?<![\w.]){number}[\s-]?(?:{units})(?![\w]))",
         re.IGNORECASE,
     )
     found = [(m.start(), m.end(), m.group(0).strip()) for m in rx.finditer(text)]
@@ -172,19 +117,28 @@ def numeric_anchors(text: str, phrases: Phrases) -> list[str]:
     return [anchor for *_, anchor in sorted(found)]
 
 
-def _stem(word: str) -> str:
-    return word.lower()[:5]
+def _says(word: str, token: str) -> bool:
+    """Whether `token` says the meaning word `word`: the same 5-letter stem for long words,
+    the word itself or an inflection of it for short ones ("fix": fixes, fixed, fixing)."""
+    if len(word) >= 5:
+        return token[:5] == word[:5]
+    root = word[:-1] if word.endswith("e") else word
+    ends = f"(?:e|es|ed|ing|s|d|{re.escape(root[-1])}ed|{re.escape(root[-1])}ing)?"
+    return token == word or re.fullmatch(re.escape(root) + ends, token) is not None
 
 
 def covered_segments(text: str, segments: list[str] | tuple[str, ...]) -> dict[str, int]:
     """Segment -> character position where it is first addressed (only covered segments)."""
-    tokens = [(m.start(), _stem(m.group(0))) for m in re.finditer(r"[A-Za-z][\w'-]*", text)]
+    tokens = [(m.start(), m.group(0).lower()) for m in re.finditer(r"[A-Za-z][\w'-]*", text)]
     covered: dict[str, int] = {}
     for segment in segments:
         words = [w for w in re.findall(r"[a-z']+", segment.lower()) if w not in _STOPWORDS]
-        if not words:
+        if not words:  # only common words ("what I did"): said word for word
+            hit = phrasing.literal(segment.strip()).search(text) if segment.strip() else None
+            if hit:
+                covered[segment] = hit.start()
             continue
-        hits = [next((pos for pos, tok in tokens if tok == _stem(w)), None) for w in words]
+        hits = [next((pos for pos, tok in tokens if _says(w, tok)), None) for w in words]
         if all(h is not None for h in hits):
             covered[segment] = min(h for h in hits if h is not None)
     return covered
@@ -217,35 +171,61 @@ def closing_stops(text: str, phrases: Phrases) -> list[int]:
         if start < 0.6 * len(text) and i < len(spans) - 2:
             continue
         window = text[start : spans[min(i + 1, len(spans) - 1)][1]]
-        parts = sum(any(_pattern(p).search(window) for p in ps) for ps in phrases.closing.values())
+        parts = sum(
+            any(phrasing.pattern(p).search(window) for p in ps) for ps in phrases.closing.values()
+        )
         own = text[start : spans[i][1]]
-        said_here = any(_pattern(p).search(own) for ps in phrases.closing.values() for p in ps)
+        said_here = any(
+            phrasing.pattern(p).search(own) for ps in phrases.closing.values() for p in ps
+        )
         if parts >= 2 and said_here:
             found.append(start + len(own) - len(own.lstrip()))
     return found
 
 
+# a colon after these introduces an example or a list, not a section of the answer
+_NOT_HEADERS = {"this", "that", "these", "those", "it", "for example", "for instance", "note"}
+
+
 def _header_separators(text: str) -> list[int]:
-    return [m.start(1) for m in re.finditer(r"(?:^|[.!?]\s+)([A-Z][a-z]+(?: [a-z]+)?):\s", text)]
+    found = re.finditer(r"(?:^|[.!?]\s+)([A-Z][a-z]+(?: [a-z]+)?):\s", text)
+    return [m.start(1) for m in found if m.group(1).lower() not in _NOT_HEADERS]
 
 
 def order_score(first: dict[str, int]) -> float | None:
-    """Share of pairs of first occurrences in canonical ORDER; None with fewer than two."""
+    """Share of pairs of first occurrences in canonical ORDER; None (undefined) with fewer
+    than three of its markers, since two in order would score a thin answer as perfect."""
     present = [k for k in ORDER if k in first]
-    pairs = [(a, b) for i, a in enumerate(present) for b in present[i + 1 :]]
-    if not pairs:
+    if len([k for k in present if k != "solution"]) < 3:
         return None
+    pairs = [(a, b) for i, a in enumerate(present) for b in present[i + 1 :]]
     return round(sum(first[a] < first[b] for a, b in pairs) / len(pairs), 4)
 
 
-def marker_positions(text: str, phrases: Phrases, anchors: list[str]) -> dict[str, list[int]]:
-    """Where each special token occurs: phrase lists, header separators, closing stops, numbers."""
-    positions = {name: _positions(text, plist) for name, plist in phrases.markers.items()}
+def marker_positions(
+    text: str, phrases: Phrases, anchors: list[str]
+) -> tuple[dict[str, list[int]], list[str]]:
+    """Where each special token occurs (phrase lists, header separators, closing stops,
+    numbers), and the token types said only without substance (`stuffed`)."""
+    found = {
+        name: phrasing.spans(text, plist, variants=name != "separator")
+        for name, plist in phrases.markers.items()
+    }
+    every = sorted(span for spans in found.values() for span in spans)
+    sentences = _sentences(text)
+    positions, stuffed = {}, []
+    for name, spans in found.items():
+        starts = [a for a, _ in spans]
+        if name in substance.CHECKED:
+            earned = [a for a in starts if substance.earned(text, a, sentences, every)]
+            stuffed += [name] if starts and not earned else []
+            starts = earned
+        positions[name] = starts
     positions["separator"] = sorted(positions.get("separator", []) + _header_separators(text))
     positions["stop"] = sorted(positions.get("stop", []) + closing_stops(text, phrases))
     if anchors:
         positions["numeric"] = [text.find(anchors[0])]
-    return positions
+    return positions, sorted(stuffed)
 
 
 def score(
@@ -262,10 +242,10 @@ def score(
     minutes = duration_s / 60 if duration_s > 0 else float("nan")
     filler_pos = _positions(text, phrases.fillers) + like_fillers(text)
     anchors = numeric_anchors(text, phrases)
-    positions = marker_positions(text, phrases, anchors)
+    positions, stuffed = marker_positions(text, phrases, anchors)
     present = sorted(k for k, v in positions.items() if v)
     segs = covered_segments(text, segments) if segments else {}
-    mentioned = sorted({e for e in evidence_ids if _pattern(e).search(text)})
+    mentioned = sorted({e for e in evidence_ids if phrasing.literal(e).search(text)})
     chars = max(len(text), 1)
 
     def at(pos: int) -> float:  # seconds into the answer at its own pace
@@ -286,6 +266,7 @@ def score(
         "fillers": len(filler_pos),
         "filler_rate": round(100 * len(filler_pos) / n_words, 2) if n_words else 0.0,
         "markers": present,
+        "stuffed": stuffed,
         "numeric_anchors": anchors,
         "evidence_mentions": mentioned,
         "snr": round(units / minutes, 2) if minutes == minutes else None,
@@ -295,4 +276,11 @@ def score(
         "latency_s": at(min(opening)) if opening else float(duration_s),
         "has_stop": any(p >= min(0.75 * chars, last_start) for p in stop_pos),
         "order_score": order_score(first),
+        "order_note": _order_note(first),
     }
+
+
+def _order_note(first: dict[str, int]) -> str | None:
+    """Why order_score is undefined, or None when it is defined."""
+    n = len([k for k in ORDER if k in first and k != "solution"])
+    return None if n >= 3 else f"undefined: {n} of the ordered markers present, 3 needed"

@@ -141,6 +141,52 @@ def test_the_learned_part_routes_a_phrase_no_rule_knows(tmp_path: Path) -> None:
     assert demo_router().route(unseen)["mode"] != "research"
 
 
+@pytest.mark.parametrize(
+    ("question", "frame"),
+    [
+        ("How would you improve Duolingo?", "f:improve"),
+        ("How would you improve the checkout of a bakery?", "f:improve"),
+        ("Estimate the number of dentists in Lisbon.", "f:estimate"),
+        ("How many bikes are rented in Paris each day?", "f:estimate"),
+        ("Tell me about a time you disagreed with a designer.", "f:past"),
+        ("Bookings dropped 12% in Madrid last week. Why?", "f:kpi_moved"),
+        ("A pod is stuck in Pending. How would you troubleshoot it?", "f:check"),
+        ("Design a rate limiter.", "f:design"),
+        ("Payment gateway", "f:title"),
+        ("Explain the difference between a t-test and a z-test.", "f:explain"),
+    ],
+)
+def test_question_frames_hold_whatever_the_topic(question: str, frame: str) -> None:
+    assert frame in router.frames(question)
+    assert frame in router.features(question)
+
+
+def test_frames_are_not_everywhere() -> None:
+    assert router.frames("How would you improve Duolingo?") == ["f:improve"]
+    assert "f:title" not in router.frames("How would you design a cache?")
+    assert "f:past" not in router.frames("Design a product for people who cook alone.")
+
+
+@pytest.mark.parametrize(
+    ("question", "mode"),
+    [
+        ("How would you improve Duolingo?", "product"),
+        ("Estimate the number of dentists in Lisbon.", "product"),
+        ("Design a budgeting tool for retired teachers.", "product"),
+        ("You are the PM of a podcast app and listening time fell 10%. What do you do?", "product"),
+        ("Tell me about a time you disagreed with a designer.", "leadership"),
+        ("Voice chat backend", "architecture"),
+        ("A pod keeps getting OOMKilled after the upgrade. What do you check?", "debugging"),
+        ("When would you prefer a Mann-Whitney test to a t-test?", "research"),
+        ("Explain how a random forest decides its prediction.", "research"),
+    ],
+)
+def test_kinds_of_questions_route_without_their_words_in_training(question: str, mode: str) -> None:
+    seeds = {q.lower() for qs in rt.seed_questions().values() for q in qs}
+    assert question.lower() not in seeds
+    assert demo_router().route(question)["mode"] == mode
+
+
 def test_company_prior_tips_an_ambiguous_question() -> None:
     model = demo_router()
     question = "What would you do about our search?"
@@ -194,6 +240,13 @@ def test_model_file_round_trip(tmp_path: Path) -> None:
     doc = model.to_dict() | {"modes": ["x"]}
     with pytest.raises(ValueError, match="not a prepops-router"):
         router.Router.from_dict(doc)
+    other_frames = model.to_dict()
+    other_frames["features"] = {"char_ngrams": list(router.CHAR_NGRAMS), "frames": ["past"]}
+    with pytest.raises(ValueError, match="other features"):
+        router.Router.from_dict(other_frames)
+    older = model.to_dict()
+    older["features"] = {"char_ngrams": list(router.CHAR_NGRAMS)}  # written before frames
+    assert router.Router.from_dict(older).route(q) == model.route(q)
 
 
 def test_cross_validation_gives_a_prediction_per_question() -> None:

@@ -100,8 +100,17 @@ def test_stop_must_be_in_the_last_quarter() -> None:
 
 def test_order_score() -> None:
     assert order_score({"restatement": 1, "constraint": 5, "stop": 9}) == 1.0
-    assert order_score({"restatement": 9, "stop": 1}) == 0.0
+    assert order_score({"restatement": 9, "constraint": 5, "stop": 1}) == 0.0
+    assert order_score({"restatement": 1, "solution": 3, "stop": 9}) is None  # two markers
     assert order_score({"stop": 1}) is None
+
+
+def test_a_thin_answer_never_scores_perfect_order_and_says_why() -> None:
+    thin = score("So the question is why pages fail. That's my answer.", 20)
+    assert thin["order_score"] is None
+    assert "2 of the ordered markers" in thin["order_note"]
+    full = score("So the question is why pages fail. I'll assume logs exist. That's my answer.", 20)
+    assert full["order_score"] == 1.0 and full["order_note"] is None
 
 
 def test_phrases_extend_from_params() -> None:
@@ -164,3 +173,71 @@ def test_plurals_ranges_and_roles() -> None:
     assert score("p99 went from 900 ms to 180 ms.", 10)["numeric_anchors"] == ["900 ms", "180 ms"]
     assert "role" in score("As the on-call engineer I paged the owner.", 10)["markers"]
     assert "routing" not in score("We treated the dog like family.", 10)["markers"]
+
+
+@pytest.mark.parametrize(
+    ("text", "stuffed"),
+    [
+        ("Constraints. I'll assume. Rollback. Failure modes. That's my answer.",
+         {"constraint", "assumption", "robustness"}),
+        ("We have rollback, canary, circuit breakers and observability.", {"robustness"}),
+        ("So the question is, um, yeah. I'll assume.", {"restatement", "assumption"}),
+    ],
+)  # fmt: skip
+def test_markers_said_without_substance_are_stuffed_not_present(text: str, stuffed: set) -> None:
+    s = score(text, 30)
+    assert set(s["stuffed"]) == stuffed
+    assert not stuffed & set(s["markers"])
+
+
+@pytest.mark.parametrize(
+    ("text", "earned"),
+    [
+        ("The constraint is paying users.", "constraint"),
+        ("I'll assume tracing exists on every hop.", "assumption"),
+        ("We cache the hot keys in Redis. If that fails, we roll back.", "robustness"),
+        ("Failure modes: the cache goes cold after a deploy.", "robustness"),
+        ("So the question is why checkout slowed.", "restatement"),
+    ],
+)
+def test_markers_said_with_substance_are_earned(text: str, earned: str) -> None:
+    s = score(text, 30)
+    assert earned in s["markers"] and s["stuffed"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        ("I will treat this as a production incident.", "routing"),
+        ("I am assuming the data is clean.", "assumption"),
+        ("We rolled back the release within minutes.", "robustness"),
+        ("Edge cases: an empty cart and a stale price.", "robustness"),
+        ("What goes wrong first is the retry storm.", "robustness"),
+        ("The constraints are budget and a two-week window.", "constraint"),
+        ("Free users are capped at 60 requests per minute.", "constraint"),
+        ("We need to get the page to under 200ms.", "constraint"),
+        ("My immediate priority was restoring checkout.", "routing"),
+    ],
+)
+def test_contractions_plurals_and_tenses_of_the_listed_phrases(text: str, marker: str) -> None:
+    assert marker in score(text, 30)["markers"]
+
+
+def test_variants_do_not_leak_into_fillers_or_narration() -> None:
+    assert score("We keep two kinds of caches.", 10)["fillers"] == 0
+    assert score("It was kind of slow.", 10)["fillers"] == 1
+    assert "assumption" not in score("We were supposed to ship on Friday.", 10)["markers"]
+    assert "separator" not in score("Even then, the queue kept growing.", 10)["markers"]
+
+
+def test_numbers_with_hyphenated_or_singular_units() -> None:
+    anchors = score("A 30-second timeout fired after 1 second of load.", 10)["numeric_anchors"]
+    assert anchors == ["30-second", "1 second"]
+
+
+def test_short_segments_count_on_their_meaning_words() -> None:
+    segments = ["what I did", "fix", "the result"]
+    said = score("Here is what I did: we fixed the index. The results held.", 30, segments)
+    assert said["segments_covered"] == segments
+    scattered = score("I did not know what to try, so we waited.", 30, segments)
+    assert scattered["segments_covered"] == []
