@@ -7,12 +7,19 @@ The folder holds two JSON-lines files:
                    source, the source's own category heading, the mode that heading maps to,
                    and optionally which part of the evaluation it belongs to (e.g. "dev" for
                    questions looked at while improving, "final" for ones never looked at);
-  answers.jsonl    {"id", "repo", "path", "text", "markers"}: an answer from a public source
-                   and the special tokens a reader finds in it.
+  answers.jsonl    {"id", "repo", "path", "text", "markers", "fillers"?}: an answer from a
+                   public source, the special tokens a reader finds in it and, optionally, the
+                   fillers the reader counted.
 
-Writes counts and figures only (no fetched text) to reports/bench_outside.json.
+`--answers FILE` evaluates one more labelled answers file in the same format, kept anywhere
+outside the repository (e.g. a held-out set labelled before the scorer ever saw it); it is
+skipped, saying so, when the file is absent. Its figures go under "answers_file" in the report.
+
+Writes counts and figures only (no fetched text; answer ids and token types for the misses)
+to reports/bench_outside.json.
 
     python benchmarks/outside_words.py /tmp/outside [--label after] [--out FILE]
+    python benchmarks/outside_words.py --answers /tmp/heldout/answers.jsonl --out FILE
 """
 
 from __future__ import annotations
@@ -62,7 +69,42 @@ def markers(answers: list[dict]) -> dict:
     out = {m: figures(tp[m], fp[m], fn[m]) for m in MARKERS}
     out["all"] = figures(sum(tp.values()), sum(fp.values()), sum(fn.values()))
     out["n_answers"] = len(answers)
+    # stop is the token the targets single out: recall with its n and interval
+    out["stop_recall"] = {"k": tp["stop"], "n": tp["stop"] + fn["stop"],
+                          "ci95": _ci(tp["stop"], tp["stop"] + fn["stop"])}  # fmt: skip
     return out
+
+
+def misses(answers: list[dict]) -> list[dict]:
+    """Per answer id: labelled token types the scorer missed and ones it added (no text)."""
+    rows = []
+    for a in answers:
+        got, want = set(score(a["text"], 60)["markers"]), set(a["markers"])
+        if got != want:
+            rows.append({"id": a["id"], "missed": sorted(want - got), "extra": sorted(got - want)})
+    return rows
+
+
+def fillers(answers: list[dict]) -> dict | None:
+    """Share of answers whose filler count is within one of the reader's count; None unlabelled."""
+    counted = [a for a in answers if "fillers" in a]
+    if not counted:
+        return None
+    within = sum(abs(score(a["text"], 60)["fillers"] - a["fillers"]) <= 1 for a in counted)
+    return {"within_one": within, "n": len(counted), "ci95": _ci(within, len(counted))}
+
+
+def answers_file(path: Path | None) -> dict | None:
+    """Markers, misses and fillers on a labelled answers file; None (and a note) when absent."""
+    if path is None:
+        return None
+    if not path.exists():
+        print(f"answers file {path} not found: skipped")
+        return None
+    if path.resolve().is_relative_to(ROOT):
+        raise SystemExit("keep the labelled answers outside the repository")
+    rows = _rows(path)
+    return {"markers": markers(rows), "misses": misses(rows), "fillers": fillers(rows)}
 
 
 def _ci(k: int, n: int) -> list[float] | None:
@@ -117,21 +159,32 @@ def sources(questions: list[dict], answers: list[dict]) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="fetched material, outside the repository")
+    parser.add_argument("folder", type=Path, nargs="?", help="fetched material, outside the repo")
     parser.add_argument("--label", default="current", help="name of this run (before, after)")
+    parser.add_argument("--answers", type=Path, help="a labelled answers.jsonl outside the repo")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench_outside.json")
     args = parser.parse_args()
-    folder = args.folder.resolve()
+    report = json.loads(args.out.read_text()) if args.out.exists() else {}
+    if (extra := answers_file(args.answers)) is not None:
+        report.setdefault(args.label, {})["answers_file"] = extra
+        print(f"{args.label}: answers file {json.dumps(extra['markers']['all'])}")
+        print(f"  stop recall {extra['markers']['stop_recall']}, fillers {extra['fillers']}")
+    if args.folder is not None:
+        _folder(args.folder, args.label, report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+def _folder(folder: Path, label: str, report: dict) -> None:
+    """Markers and router on a fetched folder (questions.jsonl, answers.jsonl) into report."""
+    folder = folder.resolve()
     if folder.is_relative_to(ROOT):
         raise SystemExit("keep the fetched material outside the repository")
     questions, answers = _rows(folder / "questions.jsonl"), _rows(folder / "answers.jsonl")
-    report = json.loads(args.out.read_text()) if args.out.exists() else {}
     report["sources"] = sources(questions, answers)
-    report[args.label] = {"markers": markers(answers), "router": router(questions)}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    run = report[args.label]
-    print(f"{args.label}: markers all {run['markers']['all']}")
+    report.setdefault(label, {}).update({"markers": markers(answers), "router": router(questions)})
+    run = report[label]
+    print(f"{label}: markers all {run['markers']['all']}")
     for split, figures in {"all": run["router"]["per_mode"], **run["router"]["per_split"]}.items():
         for mode, fig in figures.items():
             ci = fig["ci95"]
