@@ -24,6 +24,7 @@ import yaml
 
 from prepops.data.ingest import TABLES
 from prepops.features.versioning import dir_md5
+from tests.code.data.lines import at_line
 from tests.conftest import CANARY
 from tests.repo_copy import ROOT, git_copy, lock_outs, restore, snapshot
 
@@ -297,8 +298,9 @@ def test_invalid_workspace_fails_with_one_line_per_problem(repo) -> None:
     result = repro(repo)
     out = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "rounds/helix-incident-2026-10-28.yaml: stage: must be one of" in out
-    assert "rounds/helix-incident-2026-10-28.yaml: confidence: must be <= 1 (got 9)" in out
+    rel = "rounds/helix-incident-2026-10-28.yaml"
+    assert at_line(dst / "broken", f"{rel}: stage: must be one of") in out
+    assert at_line(dst / "broken", f"{rel}: confidence: must be <= 1 (got 9)") in out
     assert "Traceback" not in out
 
 

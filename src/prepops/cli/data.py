@@ -15,7 +15,9 @@ from prepops.runtime.sanitize import for_terminal
 
 def validate(
     workspace: WorkspaceArg = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print problems as a JSON list.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print problems as a JSON list (line: null if none).")
+    ] = False,
 ) -> None:
     """Check a workspace against the data contract: exit 0 valid, 1 invalid, 2 usage error."""
     root, source, max_bytes = common.located(workspace)
@@ -23,7 +25,9 @@ def validate(
 
     ws = load(root, max_file_bytes=max_bytes)
     if as_json:
-        rows = [{"file": p.file, "field": p.field, "rule": p.rule} for p in ws.problems]
+        rows = [
+            {"file": p.file, "line": p.line, "field": p.field, "rule": p.rule} for p in ws.problems
+        ]
         typer.echo(json.dumps(rows, indent=2))
     else:
         for problem in ws.problems:
@@ -35,15 +39,20 @@ def validate(
 
 
 def ask(text: str, **kwargs: Any) -> Any:
-    """click.prompt with its text and a Choice's names shown sanitised (answers as written)."""
+    """click.prompt with its text and a Choice's names shown sanitised (answers as written);
+    Ctrl-C is typer's Abort ("Aborted!", exit 1), not a traceback."""
     import click
 
     choice = kwargs.get("type")
-    if not isinstance(choice, click.Choice):
-        return click.prompt(for_terminal(text), **kwargs)
-    shown = {for_terminal(c): c for c in choice.choices}
-    kwargs["type"] = click.Choice(list(shown), case_sensitive=choice.case_sensitive)
-    return shown[click.prompt(for_terminal(text), **kwargs)]
+    shown = None
+    if isinstance(choice, click.Choice):
+        shown = {for_terminal(c): c for c in choice.choices}
+        kwargs["type"] = click.Choice(list(shown), case_sensitive=choice.case_sensitive)
+    try:
+        answer = click.prompt(for_terminal(text), **kwargs)
+    except click.exceptions.Abort:  # Ctrl-C or end of input: typer knows only its own Abort
+        raise typer.Abort() from None
+    return answer if shown is None else shown[answer]
 
 
 def log(workspace: WorkspaceOpt = None) -> None:

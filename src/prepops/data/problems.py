@@ -1,9 +1,10 @@
-"""One validation problem, formatted as `<file>: <field>: <rule> (got <value>)`."""
+"""One validation problem, formatted as `<file>[:<line>]: <field>: <rule> (got <value>)`."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from prepops.data.contract import SENSITIVE_FIELDS
@@ -14,16 +15,43 @@ REDACTED = "<redacted>"
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One broken rule: the file, the field path, the rule and the offending value shown."""
+    """One broken rule: the file, the field path, the rule, the offending value shown and,
+    when the YAML gives one, the line the field is written on (not part of equality: the
+    same rule broken at the same field is one problem)."""
 
     file: str
     field: str
     rule: str
     got: str | None = None
+    line: int | None = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
-        text = f"{self.file}: {self.field}: {self.rule}"
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        text = f"{where}: {self.field}: {self.rule}"
         return text if self.got is None else f"{text} (got {self.got})"
+
+
+def locate(field: str, lines: Mapping[str, int]) -> int | None:
+    """The line of a field path (`questions[2].follow_ups[0].kind`), else of the nearest
+    enclosing field written in the file (a missing field: its question's line); else None."""
+    path = field
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        if cut <= 0:
+            return None
+        path = path[:cut]
+    return None
+
+
+def placed(problems: Iterable[Problem], lines: Mapping[str, Mapping[str, int]]) -> list[Problem]:
+    """The problems with the line of their field, from each file's line map (see yamlsafe)."""
+    out = []
+    for problem in problems:
+        found = None if problem.line else locate(problem.field, lines.get(problem.file, {}))
+        out.append(problem if found is None else dataclasses.replace(problem, line=found))
+    return out
 
 
 def show(value: object, field: str = "") -> str:

@@ -10,11 +10,11 @@ import pandera.errors
 
 from prepops.data import crossrefs
 from prepops.data.contract import LAYOUT
-from prepops.data.problems import Problem
+from prepops.data.problems import Problem, placed
 from prepops.data.rules import problems_from
 from prepops.data.schemas import SCHEMAS
 from prepops.data.tabulate import Rows, flatten
-from prepops.data.yamlsafe import read_yaml
+from prepops.data.yamlsafe import read_yaml_lines
 
 
 @dataclass
@@ -105,6 +105,7 @@ def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) 
         return Workspace(root, {}, [Problem(str(root), "(workspace)", "is not a directory")])
     rows = Rows()
     files: list[str] = []
+    lines: dict[str, dict[str, int]] = {}
     for kind, paths in discover(root).items():
         for path in paths:
             rel = path.relative_to(root).as_posix()
@@ -114,11 +115,13 @@ def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) 
                     Problem(rel, "(file)", "is a symlink to a file outside the workspace")
                 )
                 continue
-            doc, found = read_yaml(path, rel, max_file_bytes)
+            doc, found, lines[rel] = read_yaml_lines(path, rel, max_file_bytes)
             rows.problems += found
             if doc is not None:
                 flatten(doc, kind, rel, rows)  # layout kinds are table names
-    return _checked(root, rows, files, quarantine)
+    ws = _checked(root, rows, files, quarantine)
+    ws.problems = placed(ws.problems, lines)  # `file:line: field` where the YAML says
+    return ws
 
 
 def from_documents(docs: list[tuple[str, str, dict]], root: Path = Path("<memory>")) -> Workspace:

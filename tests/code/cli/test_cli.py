@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from prepops.cli.app import app
+from tests.code.data.lines import at_line
 from tests.conftest import CANARY, edit
 
 runner = CliRunner()
@@ -30,7 +32,13 @@ def test_validate_invalid_workspace_lists_one_line_per_problem(demo_ws: Path) ->
     assert result.exit_code == 1
     lines = [line for line in result.stdout.splitlines() if line]
     assert len(lines) == 2
-    assert all(line.startswith("rounds/helix-incident-2026-10-28.yaml: ") for line in lines)
+    # `<file>:<line>: <field>: ...`, the line where the field is written
+    rel = "rounds/helix-incident-2026-10-28.yaml"
+    wanted = {
+        at_line(demo_ws, f"{rel}: {field}: x").split(": ")[0] for field in ("stage", "confidence")
+    }
+    assert {line.split(": ")[0] for line in lines} == wanted
+    assert all(line.startswith(f"{rel}:") for line in lines)
     assert "Traceback" not in result.output
     assert CANARY not in result.output
 
@@ -39,9 +47,11 @@ def test_validate_json(demo_ws: Path) -> None:
     edit(demo_ws, "evidence/checkout-latency.yaml", lambda d: d.update(modes=[]))
     result = runner.invoke(app, ["validate", str(demo_ws), "--json"])
     assert result.exit_code == 1
+    line = at_line(demo_ws, "evidence/checkout-latency.yaml: modes: x").split(": ")[0]
     assert json.loads(result.stdout) == [
         {
             "file": "evidence/checkout-latency.yaml",
+            "line": int(line.rsplit(":", 1)[1]),
             "field": "modes",
             "rule": "must be a non-empty list",
         }
@@ -116,10 +126,9 @@ def test_broken_file_is_one_line_exit_1_and_nothing_touched(
     before = {p: p.read_bytes() for p in demo_ws.rglob("*") if p.is_file()}
     result = runner.invoke(app, ["validate", str(demo_ws)])
     assert result.exit_code == 1
-    lines = result.stdout.splitlines()
-    assert (
-        len(lines) == 1 and lines[0].startswith("rounds/broken.yaml: (file): ") and rule in lines[0]
-    )
+    (line,) = result.stdout.splitlines()
+    # the parser's line when it gives one: `rounds/broken.yaml:2: (file): malformed ...`
+    assert re.match(r"rounds/broken\.yaml(:\d+)?: \(file\): ", line) and rule in line, line
     assert "Traceback" not in result.output
     assert before == {p: p.read_bytes() for p in demo_ws.rglob("*") if p.is_file()}
 

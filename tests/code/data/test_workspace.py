@@ -1,7 +1,8 @@
 """Every rule of the data contract has a failing example whose message is asserted.
 
 Each case breaks one thing in a copy of the demo workspace and expects exactly the
-`<file>: <field>: <rule>` line the user will read.
+`<file>:<line>: <field>: <rule>` line the user will read (the line where the field is
+written; none for a field that is missing).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from prepops.data.workspace import load
+from tests.code.data.lines import at_line
 from tests.conftest import CANARY, edit, problem_lines
 
 R = "rounds/helix-incident-2026-10-28.yaml"
@@ -221,6 +223,7 @@ CASES = [
 @pytest.mark.parametrize(("rel", "change", "expected"), CASES, ids=[c[2][:70] for c in CASES])
 def test_each_rule_fails_with_its_message(demo_ws: Path, rel, change, expected) -> None:
     edit(demo_ws, rel, change)
+    expected = at_line(demo_ws, expected)
     lines = problem_lines(demo_ws)
     assert any(expected in line for line in lines), "\n".join(lines)
 
@@ -247,15 +250,14 @@ def test_duplicate_ids_name_both_files(demo_ws: Path) -> None:
     edit(demo_ws, other, put("id", "helix-incident-2026-10-28"))
     lines = problem_lines(demo_ws)
     for rel in (R, other):
-        assert f"{rel}: id: must be unique across rounds (got 'helix-incident-2026-10-28')" in lines
+        rule = f"{rel}: id: must be unique across rounds (got 'helix-incident-2026-10-28')"
+        assert at_line(demo_ws, rule) in lines
 
 
 def test_duplicate_company_cards(demo_ws: Path) -> None:
     edit(demo_ws, "companies/lumen.yaml", put("company", "Helix Robotics"))
-    assert (
-        "companies/lumen.yaml: company: must be unique across companies (got 'Helix Robotics')"
-        in problem_lines(demo_ws)
-    )
+    rule = "companies/lumen.yaml: company: must be unique across companies (got 'Helix Robotics')"
+    assert at_line(demo_ws, rule) in problem_lines(demo_ws)
 
 
 def test_missing_expert_card_and_backbone(demo_ws: Path) -> None:
@@ -269,10 +271,11 @@ def test_missing_expert_card_and_backbone(demo_ws: Path) -> None:
 def test_expert_file_name_must_be_its_mode(demo_ws: Path) -> None:
     (demo_ws / X).rename(demo_ws / "templates/experts/debug.yaml")
     lines = problem_lines(demo_ws)
-    assert (
-        "templates/experts/debug.yaml: mode: file name must be the mode: templates/experts/debugging.yaml (got 'debugging')"
-        in lines
+    rule = (
+        "templates/experts/debug.yaml: mode: file name must be the mode: "
+        "templates/experts/debugging.yaml (got 'debugging')"
     )
+    assert at_line(demo_ws, rule) in lines
 
 
 def test_feedback_tags_are_normalized(demo_ws: Path) -> None:

@@ -66,3 +66,43 @@ def test_size_limit(tmp_path: Path) -> None:
     doc, problems = read_yaml(path, "f.yaml", 50)
     assert doc is None
     assert str(problems[0]) == "f.yaml: (file): file is larger than the 50-byte limit (got 104)"
+
+
+def test_field_lines_name_every_written_field(tmp_path: Path) -> None:
+    from prepops.data.yamlsafe import read_yaml_lines
+
+    path = tmp_path / "f.yaml"
+    path.write_text(
+        "# comment\n"
+        "id: a\n"
+        "rubric:\n"
+        "  depth: 2\n"
+        "questions:\n"
+        "- text: Q\n"
+        "  follow_ups:\n"
+        "  - {kind: clarifying, text: Before the system, who is this for?}\n"
+        "  evidence: [x, y]\n"
+    )
+    doc, problems, lines = read_yaml_lines(path, "f.yaml", 1_000_000)
+    assert problems == [] and doc["id"] == "a"
+    assert lines["id"] == 2 and lines["rubric.depth"] == 4
+    assert (lines["questions[0]"], lines["questions[0].text"]) == (6, 6)
+    assert lines["questions[0].follow_ups[0].kind"] == 8
+    assert lines["questions[0].follow_ups[0].who is this for?"] == 8
+    assert lines["questions[0].evidence[1]"] == 9
+
+
+def test_a_bomb_is_walked_once_per_node(tmp_path: Path) -> None:
+    import yaml
+
+    from prepops.data.yamlsafe import field_lines
+
+    lines = field_lines(yaml.compose(BOMB.decode(), Loader=yaml.SafeLoader))
+    assert len(lines) < 200  # nine nodes per level, not 9**8 paths
+
+
+def test_a_parse_error_carries_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"id: a\nid: b\n")
+    (problem,) = read_yaml(path, "rounds/f.yaml", 1_000_000)[1]
+    assert problem.line == 2 and str(problem).startswith("rounds/f.yaml:2: (file): duplicate")

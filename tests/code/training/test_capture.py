@@ -81,8 +81,10 @@ def test_cli_rehearse_interactive_prompts_and_timing(demo_ws: Path, tmp_path: Pa
     transcript = tmp_path / "answer.txt"
     transcript.write_text(ANSWER)
     args = ["rehearse", "--transcript", str(transcript), "--workspace", str(demo_ws), "--no-track"]
-    # question, a mode typo re-asked, then Enter to start and Enter to stop the clock
-    result = CliRunner().invoke(app, args, input="What ships first?\nprodcut\nproduct\n\n\n")
+    # no company, the question, a mode typo re-asked, Enter to start and to stop the clock,
+    # no self-score
+    answers = "\nWhat ships first?\nprodcut\nproduct\n\n\n\n"
+    result = CliRunner().invoke(app, args, input=answers)
     assert result.exit_code == 0, result.output
     written = sorted((demo_ws / "rehearsals").glob(f"{dt.date.today().isoformat()}-product-*.yaml"))
     doc = yaml.safe_load(written[-1].read_text())
@@ -96,8 +98,8 @@ def test_cli_rehearse_offers_the_routers_mode(demo_ws: Path, tmp_path: Path) -> 
     transcript.write_text(ANSWER)
     args = ["rehearse", "--transcript", str(transcript), "--workspace", str(demo_ws), "--no-track"]
     question = "Our checkout got 3x slower after Tuesday's deploy. What now?"
-    # Enter accepts the suggested mode; then Enter to start and stop the clock
-    result = CliRunner().invoke(app, args, input=f"{question}\n\n\n\n")
+    # no company; Enter accepts the suggested mode; Enter to start and stop; no self-score
+    result = CliRunner().invoke(app, args, input=f"\n{question}\n\n\n\n\n")
     assert result.exit_code == 0, result.output
     assert "[debugging]" in result.output
     written = sorted((demo_ws / "rehearsals").glob("*-debugging-*.yaml"))
@@ -146,3 +148,118 @@ def test_cli_rehearse_checks_the_candidate_name_before_capturing(
     assert result.exit_code == 2
     assert "PREPOPS_CANDIDATE" in result.output and "Traceback" not in result.output
     assert sorted((demo_ws / "rehearsals").glob("*.yaml")) == before
+
+
+@pytest.fixture
+def project_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo workspace in a project of its own, routed by the demo router."""
+    import shutil
+
+    from tests.code.cli.conftest import make_project
+    from tests.conftest import DEMO
+
+    shutil.copytree(DEMO, tmp_path / "data", ignore=shutil.ignore_patterns("processed"))
+    return make_project(tmp_path, monkeypatch) / "data"
+
+
+def _rehearse(ws: Path, answers: str, *args: str):
+    """`prepops rehearse --no-track` with `answers` typed at its prompts."""
+    base = ["rehearse", "--workspace", str(ws), "--no-track", *args]
+    return CliRunner().invoke(app, base, input=answers)
+
+
+def _written(ws: Path) -> list[Path]:
+    return sorted((ws / "rehearsals").glob(f"{dt.date.today().isoformat()}-*.yaml"))
+
+
+@pytest.mark.parametrize(("company", "card"), [("quanta labs", "Quanta Labs"), ("helix", None)])
+def test_company_is_asked_first_and_its_prior_picks_the_mode(
+    project_ws: Path, tmp_path: Path, company: str, card: str | None
+) -> None:
+    from prepops.model import routing
+
+    transcript = tmp_path / "answer.txt"
+    transcript.write_text(ANSWER)
+    question = "What would you do about our search?"  # no cue: the company's prior decides
+    # `helix` is not a card name: re-asked with the closest one, then given in full
+    retry = "" if card else "Helix Robotics\n"
+    answers = f"{company}\n{retry}{question}\n\n\n\n4\n"
+    result = _rehearse(project_ws, answers, "--transcript", str(transcript))
+    assert result.exit_code == 0, result.output
+    card = card or "Helix Robotics"
+    assert result.output.index("Company (") < result.output.index("Question")
+    if company == "helix":
+        assert "did you mean 'Helix Robotics'?" in result.output
+    expected = routing.route(project_ws, question, routing.company_card(project_ws, card))[0]
+    doc = yaml.safe_load(_written(project_ws)[-1].read_text())
+    assert (doc["company"], doc["mode"], doc["self_score"]) == (card, expected["mode"], 4)
+    assert f"[{expected['mode']}]" in result.output
+
+
+def test_the_router_pick_differs_by_company_for_the_same_question(project_ws: Path) -> None:
+    # the test above means something only if the prior changes the pick
+    from prepops.model import routing
+
+    q = "What would you do about our search?"
+    picks = {
+        name: routing.route(project_ws, q, routing.company_card(project_ws, name))[0]["mode"]
+        for name in ("Quanta Labs", "Helix Robotics")
+    }
+    assert picks["Quanta Labs"] != picks["Helix Robotics"]
+
+
+def test_an_unknown_company_flag_exits_2_before_anything_is_captured(project_ws: Path) -> None:
+    result = _rehearse(project_ws, "", "--company", "lumen helth", "--question", "Q?")
+    assert result.exit_code == 2
+    assert "did you mean 'Lumen Health'?" in result.stderr
+    assert not (project_ws / "drafts").exists() or not any((project_ws / "drafts").iterdir())
+
+
+def test_the_transcript_is_a_literal_block_with_its_lines(project_ws: Path, tmp_path: Path) -> None:
+    spoken = "First line: the constraint.   \r\nSecond line, with 'quotes' and: colons.\n\nThe end."
+    transcript = tmp_path / "answer.txt"
+    transcript.write_bytes(spoken.encode())
+    args = ["--question", "Q?", "--mode", "product", "--duration-s", "9"]
+    result = _rehearse(project_ws, "", *args, "--transcript", str(transcript))
+    assert result.exit_code == 0, result.output
+    text = _written(project_ws)[-1].read_text()
+    assert "transcript: |" in text
+    body = text.split("transcript: |", 1)[1].split("\n", 1)[1]
+    assert body.splitlines() == [
+        "  First line: the constraint.",
+        "  Second line, with 'quotes' and: colons.",
+        "",
+        "  The end.",
+    ]
+    assert yaml.safe_load(text)["transcript"] == capture.tidy(spoken)
+    assert load(project_ws).problems == []
+
+
+def test_a_failure_after_timing_keeps_the_draft_and_resume_finishes_it(
+    project_ws: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    # no company, the question, Enter for the router's mode, timed, no self-score
+    first = _rehearse(
+        project_ws, "\nWhat ships first?\nproduct\n\n\n\n", "--transcript", str(empty)
+    )
+    assert first.exit_code == 1
+    assert "transcript: must not be empty" in first.stderr
+    (draft,) = sorted((project_ws / "drafts").glob("*.yaml"))
+    assert f"kept in {draft}" in first.stderr
+    kept = yaml.safe_load(draft.read_text())
+    assert kept["question"] == "What ships first?" and kept["duration_s"] >= 0
+    assert _written(project_ws) == []
+    answer = tmp_path / "answer.txt"
+    answer.write_text(ANSWER)
+    again = _rehearse(project_ws, "", "--resume", str(draft), "--transcript", str(answer))
+    assert again.exit_code == 0, again.output
+    doc = yaml.safe_load(_written(project_ws)[-1].read_text())
+    assert (doc["question"], doc["mode"], doc["transcript"]) == (
+        "What ships first?",
+        "product",
+        ANSWER,
+    )
+    assert doc["duration_s"] == max(kept["duration_s"], 0.1)
+    assert not draft.exists()
