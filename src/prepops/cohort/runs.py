@@ -46,6 +46,7 @@ def states(client, candidates: list[str]) -> list[dict]:
             {
                 "candidate": name,
                 "run": run.name if run else None,
+                "id": str(run.id) if run else None,
                 "state": run.state_name if run else "never run",
                 "started": run.start_time.isoformat(timespec="seconds")
                 if run and run.start_time

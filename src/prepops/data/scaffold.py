@@ -72,11 +72,14 @@ def _umask() -> int:
 
 def dvc_add(directory: Path) -> tuple[bool, str]:
     """`dvc add` the folder so personal data goes to a DVC remote, not to git."""
+    from prepops.runtime.privacy import QUIET
+
     result = subprocess.run(
         [sys.executable, "-m", "dvc", "add", "--", str(directory)],
         capture_output=True,
         text=True,
         check=False,
+        env=QUIET | dict(os.environ),  # the user's repository: no DVC usage report either
     )
     if result.returncode == 0:
         return True, f"tracked by DVC: {directory}.dvc (commit it; `dvc push` sends the data)"

@@ -14,6 +14,7 @@ are imported, in this process and in every child it starts (they inherit os.envi
   from outside (`PREFECT_SERVER_UI_V2_ENABLED=false`; /v2 is still there), and without
   promotional content.
 - Great Expectations: `GX_ANALYTICS_ENABLED` (data.expectations also turns it off itself).
+- DVC, where prepops runs it (`prepops init`, `check-commit`): `DVC_NO_ANALYTICS`.
 
 Values already set win (`setdefault`): a user may opt in.
 """
@@ -30,6 +31,9 @@ QUIET = {
     "PREFECT_SERVER_UI_V2_ENABLED": "false",
     "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
     "GX_ANALYTICS_ENABLED": "False",
+    # DVC reports usage unless a repository's config says not to: this one's does, a user's
+    # own repository (prepops init, the hooks) may not
+    "DVC_NO_ANALYTICS": "1",
 }
 
 _SECRET_QUERY = re.compile(r"(?i)([?&](?:password|passwd|pwd|token|secret)=)[^&#]*")
