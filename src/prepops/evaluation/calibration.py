@@ -2,6 +2,9 @@
 
 advanced/offer = 1, rejected/downleveled = 0; pending and withdrawn rounds are left out.
 Every figure carries its n; below `min_n` a group reports "insufficient data" instead.
+ECE (plug-in) is biased upward at small n, so it comes with what a calibrated candidate
+would show by chance (`ece_null`), a bias-corrected root-mean-square version
+(`ece_debiased`) and an interval that covers the binned ECE (`ece_interval`).
 """
 
 from __future__ import annotations
@@ -64,13 +67,9 @@ def brier_interval(p: np.ndarray, y: np.ndarray, seed: int) -> list[float] | Non
 def reliability(p: np.ndarray, y: np.ndarray) -> tuple[float, list[dict]]:
     """ECE over quantile bins (about n^(1/3) of them, equal counts) and the curve's points."""
     n = len(p)
-    k = max(1, round(n ** (1 / 3)))
-    order = np.argsort(p, kind="stable")
     bins = []
     ece = 0.0
-    for idx in np.array_split(order, k):
-        if len(idx) == 0:
-            continue
+    for idx in _quantile_bins(p):
         conf, rate = float(p[idx].mean()), float(y[idx].mean())
         ece += len(idx) / n * abs(conf - rate)
         bins.append(
@@ -82,6 +81,65 @@ def reliability(p: np.ndarray, y: np.ndarray) -> tuple[float, list[dict]]:
             }
         )
     return round(ece, 4), bins
+
+
+def _quantile_bins(p: np.ndarray) -> list[np.ndarray]:
+    """Indices of about n^(1/3) equal-count bins of the confidences (as reliability uses)."""
+    order = np.argsort(p, kind="stable")
+    return [idx for idx in np.array_split(order, max(1, round(len(p) ** (1 / 3)))) if len(idx)]
+
+
+def _bin_gap_range(conf: float, k: int, n: int, level: float) -> tuple[float, float]:
+    """Smallest and largest |confidence - true rate| a Clopper-Pearson interval allows.
+
+    Clopper-Pearson for a binomial is conservative for a sum of Bernoullis with different
+    chances (Hoeffding 1956: the same mean, less spread), so it holds for a bin's rounds."""
+    tail = (1 - level) / 2
+    low = float(stats.beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+    high = float(stats.beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
+    near = 0.0 if low <= conf <= high else min(abs(conf - low), abs(conf - high))
+    return near, max(abs(conf - low), abs(conf - high))
+
+
+def ece_interval(p: np.ndarray, y: np.ndarray, level: float = 0.95) -> list[float]:
+    """Interval of the binned ECE (the true rate behind each bin): every bin's rate at level
+    1 - (1 - level) / bins (Bonferroni), so all hold together at least `level` of the time."""
+    bins = _quantile_bins(p)
+    per_bin = 1 - (1 - level) / len(bins)
+    ends = np.array(
+        [_bin_gap_range(float(p[i].mean()), int(y[i].sum()), len(i), per_bin) for i in bins]
+    )
+    weights = np.array([len(i) for i in bins]) / len(p)
+    return [round(float(weights @ ends[:, 0]), 4), round(float(weights @ ends[:, 1]), 4)]
+
+
+def ece_debiased(p: np.ndarray, y: np.ndarray) -> float:
+    """Root-mean-square calibration error over the same bins, its sampling noise removed
+    (Kumar et al. 2019): each bin's squared gap less the variance of its observed rate."""
+    total = 0.0
+    for idx in _quantile_bins(p):
+        conf, rate, n_b = float(p[idx].mean()), float(y[idx].mean()), len(idx)
+        noise = rate * (1 - rate) / (n_b - 1) if n_b > 1 else 0.0
+        total += n_b / len(p) * ((conf - rate) ** 2 - noise)
+    return round(float(np.sqrt(max(total, 0.0))), 4)
+
+
+def ece_null(p: np.ndarray, seed: int) -> dict:
+    """ECE a perfectly calibrated candidate with these confidences shows by chance: outcomes
+    redrawn as Bernoulli(confidence) (consistency resampling, Brocker and Smith 2007)."""
+    draws = int(min(2000, max(200, 2_000_000 // max(len(p), 1))))  # time and memory flat
+    rng = np.random.default_rng(seed)
+    bins = _quantile_bins(p)
+    weights = np.array([len(i) for i in bins]) / len(p)
+    conf = np.array([p[i].mean() for i in bins])
+    y = rng.random((draws, len(p))) < p
+    rates = np.stack([y[:, i].mean(axis=1) for i in bins], axis=1)
+    eces = np.abs(rates - conf) @ weights
+    return {
+        "mean": round(float(eces.mean()), 4),
+        "p95": round(float(np.percentile(eces, 95)), 4),
+        "draws": draws,
+    }
 
 
 def confusion(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, int]:
@@ -110,7 +168,10 @@ def summarize(frame: pd.DataFrame, threshold: float, min_n: int, seed: int) -> d
         "status": "ok",
         "brier": round(brier(p, y), 4),
         "brier_ci": brier_interval(p, y, seed),
-        "ece": ece,
+        "ece": ece,  # plug-in: biased upward at small n; compare ece_null
+        "ece_interval": ece_interval(p, y),
+        "ece_debiased": ece_debiased(p, y),
+        "ece_null": ece_null(p, seed),
         "reliability": bins,
         "mean_confidence": round(float(p.mean()), 4),
         "success_rate": round(rate, 4),

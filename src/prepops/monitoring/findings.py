@@ -26,8 +26,9 @@ from scipy import stats as sps
 from prepops.monitoring import stats
 from prepops.runtime.settings import Monitor
 
-# (subject, n, round ids, company) of a group too small to test
-Short = tuple[str, int, list[str], str | None]
+# (subject, n, round ids, company[, summary]) of a group too small to test; the summary,
+# when given, says in plain words what was seen and why it is not tested
+Short = tuple[str, int, list[str], str | None] | tuple[str, int, list[str], str | None, str]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "watch": 2, "info": 3}
 # a large effect is worth watching at a looser raw p: a miss costs more than a look
 WATCH_P_LARGE = 0.10
@@ -142,18 +143,20 @@ def insufficient(short: list[Short], min_n: int) -> list[dict]:
         {
             "kind": "insufficient_data",
             "severity": "info",
-            "subject": subject,
-            "summary": f"{subject}: n={n}, below the minimum of {min_n}; not tested",
-            "company": company,
+            "subject": item[0],
+            "summary": item[4]
+            if len(item) > 4
+            else f"{item[0]}: n={item[1]}, below the minimum of {min_n}; not tested",
+            "company": item[3],
             "evidence": {
-                "n": n,
+                "n": item[1],
                 "statistic": None,
                 "p_value": None,
                 "interval": None,
-                "round_ids": round_ids,
+                "round_ids": item[2],
             },
         }
-        for subject, n, round_ids, company in short
+        for item in short
     ]
 
 

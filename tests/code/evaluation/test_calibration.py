@@ -1,4 +1,6 @@
-"""Calibration: Brier, ECE with quantile bins, the confusion matrix, small-n honesty."""
+"""Calibration: Brier, ECE with quantile bins (its interval covers by simulation at n = 8 and
+30, its calibrated-null reference, a debiased version), the confusion matrix, small-n
+honesty."""
 
 from __future__ import annotations
 
@@ -87,3 +89,73 @@ def test_summary_flags_overconfidence_in_demo(demo_ws) -> None:
     helix = summarize(frame[frame["company"] == "Helix Robotics"], 0.5, 5, 0)
     assert helix["gap"] > 0.4
     assert helix["confusion"]["overconfident"] >= 4
+
+
+ECE_RUNS = 300
+ECE_CASES = {  # name -> (confidence draw, true chance of advancing given the confidence)
+    "calibrated": (lambda rng, n: rng.beta(4, 3, n), lambda p: p),
+    "overconfident": (lambda rng, n: rng.beta(4, 3, n), lambda p: np.clip(p - 0.2, 0, 1)),
+    "underconfident": (lambda rng, n: rng.beta(4, 3, n), lambda p: np.clip(p + 0.15, 0, 1)),
+    "too sure": (lambda rng, n: rng.beta(18, 2, n), lambda p: np.clip(p - 0.55, 0, 1)),
+    "flat": (lambda rng, n: rng.beta(4, 3, n), lambda p: 0.5 + 0.5 * (p - 0.5)),
+}
+
+
+def binned_ece(p: np.ndarray, truth: np.ndarray) -> float:
+    """The ECE the candidate really has over reliability's bins: |confidence - true chance|."""
+    order = np.argsort(p, kind="stable")
+    parts = [i for i in np.array_split(order, max(1, round(len(p) ** (1 / 3)))) if len(i)]
+    return sum(len(i) / len(p) * abs(p[i].mean() - truth[i].mean()) for i in parts)
+
+
+@pytest.mark.parametrize("n", [8, 30])
+@pytest.mark.parametrize("case", sorted(ECE_CASES))
+def test_ece_interval_covers_the_true_binned_ece(case: str, n: int) -> None:
+    from prepops.evaluation.calibration import ece_interval
+
+    draw, chance = ECE_CASES[case]
+    rng = np.random.default_rng(n)
+    covered = 0
+    for _ in range(ECE_RUNS):
+        p = np.clip(draw(rng, n), 0.05, 0.98)
+        truth = chance(p)
+        low, high = ece_interval(p, (rng.random(n) < truth).astype(int))
+        covered += low - 1e-4 <= binned_ece(p, truth) <= high + 1e-4
+    assert covered / ECE_RUNS >= 0.93, f"{case}, n={n}: covered {covered} of {ECE_RUNS}"
+
+
+@pytest.mark.parametrize("n", [10, 30])
+def test_calibrated_candidates_ece_is_chance_and_the_debiased_one_is_near_zero(n: int) -> None:
+    from prepops.evaluation.calibration import ece_debiased, ece_null
+
+    rng = np.random.default_rng(n)
+    plug_in, debiased, within = [], [], 0
+    for seed in range(200):
+        p = np.clip(rng.beta(4, 3, n), 0.05, 0.95)
+        y = (rng.random(n) < p).astype(int)
+        plug_in.append(reliability(p, y)[0])
+        debiased.append(ece_debiased(p, y))
+        within += plug_in[-1] <= ece_null(p, seed)["p95"]
+    assert np.mean(plug_in) > 0.05  # the plug-in's bias: a calibrated candidate shows ECE
+    assert np.mean(debiased) < 0.6 * np.mean(plug_in)
+    assert within / 200 >= 0.92  # the calibrated reference is what chance gives
+
+
+def test_debiased_ece_recovers_a_constant_gap() -> None:
+    from prepops.evaluation.calibration import ece_debiased
+
+    rng = np.random.default_rng(3)
+    values = []
+    for _ in range(200):
+        p = np.clip(rng.beta(4, 3, 30), 0.3, 0.95)
+        values.append(ece_debiased(p, (rng.random(30) < p - 0.25).astype(int)))
+    assert abs(np.mean(values) - 0.25) < 0.05, np.mean(values)
+
+
+def test_summary_reports_ece_with_interval_and_reference() -> None:
+    frame = rounds([0.9, 0.8, 0.7, 0.6, 0.2, 0.1] * 2, ["advanced", "rejected"] * 6)
+    out = calibrate(frame, 0.5, 5, 0)["overall"]
+    low, high = out["ece_interval"]
+    assert low <= out["ece"] <= high
+    assert 0 <= out["ece_null"]["mean"] <= out["ece_null"]["p95"] <= 1
+    assert out["ece_debiased"] <= out["ece"] + 1e-9

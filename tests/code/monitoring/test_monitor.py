@@ -106,3 +106,13 @@ def test_synthetic_workspace_written_as_files_is_valid(tmp_path) -> None:
     assert ws.problems == [] and len(ws.files) == n
     with pytest.raises(FileExistsError):
         synth.write(tmp_path / "ws", synth.Spec())
+
+
+def test_demo_interference_rests_on_days_not_on_one_stacked_day(demo: dict) -> None:
+    (f,) = [f for f in demo["findings"] if f["kind"] == "interference"]
+    assert f["evidence"]["statistic"]["stacked_days"] >= 2
+    assert (
+        f["evidence"]["n"]
+        < f["evidence"]["statistic"]["stacked"] + f["evidence"]["statistic"]["alone"]
+    )  # n counts days: the stacked day's rounds are one unit
+    assert f["severity"] in {"watch", "medium", "high"}

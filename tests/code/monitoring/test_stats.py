@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 from scipy.spatial.distance import jensenshannon
+from scipy.stats import norm
 
 from prepops.monitoring import stats
 
@@ -48,7 +49,9 @@ def test_shift_test_separates_a_planted_mix_from_the_same_mix() -> None:
     assert planted["p_value"] < 0.01 < null["p_value"]
     assert planted["js_distance"] > null["js_distance"]
     lo, hi = planted["interval"]
-    assert 0 <= lo <= hi <= 1 and lo > null["js_distance"]  # clear of the null's distance
+    assert 0 < lo <= planted["js_corrected"] <= hi <= 1
+    assert null["interval"][0] == 0.0 < null["js_distance"]  # chance distance, interval from 0
+    assert planted["js_excess"] > null["js_excess"]
     assert planted["n"] == int(shifted.sum())
 
 
@@ -58,22 +61,47 @@ def test_trend_direction() -> None:
     assert stats.trend(x, -x, worse="up")["p_value"] > 0.9
 
 
-def test_large_sample_references_agree_with_the_exact_ones() -> None:
-    rng = np.random.default_rng(0)
-    p = rng.uniform(0.2, 0.9, 3000)
-    s = int(p.sum() - 40)
-    approx = stats.poisson_binomial_pvalue(p, s)[0]  # n > EXACT_MAX_ROUNDS: normal
+def exact_pmf(p: np.ndarray) -> np.ndarray:
     pmf = np.zeros(len(p) + 1)
     pmf[0] = 1.0
     for q in p:
         pmf[1:] = pmf[1:] * (1 - q) + pmf[:-1] * q
         pmf[0] *= 1 - q
-    exact = min(1.0, 2 * min(pmf[: s + 1].sum(), pmf[s:].sum()))
-    assert approx == pytest.approx(exact, rel=0.15)
-    counts = rng.multinomial(3, [0.3, 0.3, 0.2, 0.2], size=1500).astype(float)
-    group = np.arange(1500) < 300
-    counts[group] = rng.multinomial(3, [0.4, 0.25, 0.2, 0.15], size=300)
-    perm = stats.shift_test(counts, group, 0)["p_value"]
-    asym = stats.shift_test(counts, group, 0, exact_max_rounds=0)["p_value"]
-    floor = 1 / (stats.PERMUTATIONS + 1)  # the permutation p's resolution
-    assert abs(np.log10(max(perm, floor)) - np.log10(max(asym, floor))) < 1
+    return pmf
+
+
+@pytest.mark.parametrize("tail", [0.05, 5e-3, 5e-4, 1e-6])
+def test_large_n_poisson_binomial_is_accurate_with_confidences_near_095(tail: float) -> None:
+    rng = np.random.default_rng(0)
+    p = np.clip(rng.beta(40, 2, 2500), 0.5, 0.99)  # n > EXACT_MAX_ROUNDS: saddlepoint
+    assert len(p) > stats.EXACT_MAX_ROUNDS
+    pmf = exact_pmf(p)
+    cdf, sf = np.cumsum(pmf), np.cumsum(pmf[::-1])[::-1]
+    low_at = int(np.searchsorted(cdf, tail))  # a count whose lower tail is about `tail`
+    high_at = int(np.where(sf >= tail)[0].max())
+    _, low, _ = stats.poisson_binomial_pvalue(p, low_at)
+    _, _, high = stats.poisson_binomial_pvalue(p, high_at)
+    assert low / cdf[low_at] == pytest.approx(1, abs=0.02)
+    assert high / sf[high_at] == pytest.approx(1, abs=0.02)
+    mean, sd = p.sum(), np.sqrt((p * (1 - p)).sum())  # the normal it replaced: too liberal
+    normal = norm.cdf((low_at + 0.5 - mean) / sd) / cdf[low_at]
+    assert tail > 0.01 or normal < 0.9
+
+
+def clustered(rng, rounds: int) -> np.ndarray:
+    """Rounds of 1-6 questions that all want the round's one mode (the round is the unit)."""
+    size = rng.integers(1, 7, rounds)
+    counts = np.zeros((rounds, 4))
+    counts[np.arange(rounds), rng.choice(4, rounds, p=[0.4, 0.3, 0.2, 0.1])] = size
+    return counts
+
+
+def test_above_2000_rounds_the_shift_test_keeps_the_round_as_unit() -> None:
+    rng = np.random.default_rng(5)
+    group = np.arange(3000) < 300
+    ps = [stats.shift_test(clustered(rng, 3000), group, s, resamples=199)["p_value"]
+          for s in range(200)]  # fmt: skip
+    assert np.mean(np.array(ps) < 0.05) <= 0.08  # counting questions: about 0.7
+    counts = clustered(rng, 2001)
+    at = [stats.shift_test(counts[:n], np.arange(n) < 200, 0)["p_value"] for n in (2000, 2001)]
+    assert abs(np.log10(at[0]) - np.log10(at[1])) < 0.5  # one more round: no jump

@@ -161,3 +161,42 @@ def test_a_budget_of_whole_half_hours_is_accepted(tmp_path: Path, hours: float) 
 def test_allocate_refuses_a_budget_it_cannot_split_exactly(hours: float) -> None:
     with pytest.raises(ValueError, match=r"whole number of 0\.5 h steps"):
         bandit.allocate(rounds(A=(1, 1)), cards(A="active"), hours, seed=0)
+
+
+def test_thin_outcomes_are_not_read_as_evidence_and_the_basis_says_so() -> None:
+    # the new user's week: a loop with 2 of 2 advanced and one with 1 of 1 (was 7.0 / 3.0)
+    out = bandit.allocate(rounds(A=(2, 0), B=(1, 0)), cards(A="active", B="active"), 10, seed=0)
+    hours = {lp["company"]: lp["hours"] for lp in out["loops"]}
+    assert abs(hours["A"] - hours["B"]) <= 1.0
+    for lp in out["loops"]:
+        assert lp["outcome_weight"] < 1 and lp["basis"].startswith("thin outcomes")
+        assert lp["share"] != lp["thompson_share"]
+
+
+def test_with_thin_outcomes_the_sooner_next_round_gets_more_hours() -> None:
+    c = cards(A="active", B="active").assign(next_round=["2026-12-03", "2026-12-30"])
+    r = rounds(A=(1, 1), B=(1, 1)).assign(date=pd.Timestamp("2026-11-29"))
+    out = bandit.allocate(r, c, 10, seed=0)
+    by = {lp["company"]: lp for lp in out["loops"]}
+    assert by["A"]["hours"] > by["B"]["hours"] and out["as_of"] == "2026-11-29"
+    assert "next round 2026-12-03" in by["A"]["basis"]
+    later = bandit.allocate(r, c, 10, seed=0, as_of=pd.Timestamp("2026-12-20").date())
+    by = {lp["company"]: lp for lp in later["loops"]}
+    assert by["B"]["hours"] > by["A"]["hours"]  # A's round has passed, B's is close
+
+
+def test_open_patches_raise_a_loops_known_need() -> None:
+    args = (rounds(A=(0, 0), B=(0, 0)), cards(A="active", B="active"), 10)
+    out = bandit.allocate(*args, seed=0, patches=[{"company": "B"}, {"company": "B"}])
+    by = {lp["company"]: lp for lp in out["loops"]}
+    assert by["B"]["hours"] > by["A"]["hours"] and by["B"]["open_patches"] == 2
+    assert by["A"]["basis"].startswith("no outcomes yet")
+
+
+def test_with_enough_outcomes_thompson_sampling_alone_decides() -> None:
+    out = bandit.allocate(rounds(A=(9, 3), B=(3, 9)), cards(A="active", B="active"), 10, seed=0)
+    for lp in out["loops"]:
+        assert lp["outcome_weight"] == 1 and lp["share"] == lp["thompson_share"]
+        assert lp["basis"].startswith("outcomes:")
+    hours = {lp["company"]: lp["hours"] for lp in out["loops"]}
+    assert hours["A"] >= 8
