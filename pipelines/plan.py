@@ -32,7 +32,12 @@ def make_plan(findings: dict, tables: dict, settings: Plan) -> tuple[dict, dict]
     """The dated patches and next week's hours per loop."""
     patches = plan.build(findings["findings"], tables["companies"], settings.as_of)
     allocation = bandit.allocate(
-        tables["rounds"], tables["companies"], settings.hours, settings.seed
+        tables["rounds"],
+        tables["companies"],
+        settings.hours,
+        settings.seed,
+        as_of=settings.as_of,  # how soon next_round is, counted from the run's day
+        patches=patches["patches"],  # open patches weigh while outcomes are thin
     )
     return patches, allocation
 

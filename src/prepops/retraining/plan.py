@@ -141,12 +141,12 @@ def markdown(plan: dict, allocation: dict) -> str:
     lines += [f"## Next week's {allocation['hours_budget']} prep hours", ""]
     if allocation["loops"]:
         lines += [
-            "| company | hours | share | advanced / known (n) | posterior mean |",
-            "| --- | --- | --- | --- | --- |",
+            "| company | hours | share | advanced / known (n) | posterior mean | basis |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         lines += [
             f"| {cell(lp['company'])} | {lp['hours']} | {lp['share']:.0%} | "
-            f"{lp['advanced']} / {lp['n']} | {lp['posterior_mean']} |"
+            f"{lp['advanced']} / {lp['n']} | {lp['posterior_mean']} | {cell(lp.get('basis', ''))} |"
             for lp in allocation["loops"]
         ]
     else:
