@@ -29,6 +29,8 @@ Definitions (also in the README):
 - stop: a stop phrase, or a closing sentence in the answer's last part (from 60 % of its
   characters, or one of its last two sentences) that says at least two of: a decision
   ("my decision is", "I'd go with"), its main risk, and the first next/verification step.
+- separators also: short part labels ("Why it failed: ...") and clause-opening ordinals that
+  do not narrate a past step; restatement also: an either/or question in the first sentences.
 - has_stop: a stop starts in the last quarter of the answer or inside its last sentence.
 - order_score: share of pairs of first occurrences that follow the canonical order
   restatement -> constraint -> assumption -> routing -> solution -> robustness -> stop
@@ -52,7 +54,12 @@ from prepops.training.phrasing import like_fillers
 CORE = ("restatement", "constraint", "assumption", "routing", "robustness", "numeric", "stop")
 ORDER = ("restatement", "constraint", "assumption", "routing", "solution", "robustness", "stop")
 _STOPWORDS = {"a", "an", "and", "the", "of", "to", "i", "what", "did", "for", "in", "on", "my"}
-_SPELLED = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred"
+_SPELLED = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+    "|sixty|seventy|eighty|ninety|hundred|a hundred|a thousand"
+)
+# "one" counts only before a rate ("one percent"): "one minute to think" is not a metric
+_ONE_RATE = r"one\s+(?:percent|per\s+cent|percentage\s+points?|basis\s+points?)"
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,13 @@ def numeric_anchors(text: str, phrases: Phrases) -> list[str]:
         rf"(?:(?:{money})\s?{number}\s?[kmb]?(?![\w]))|(?:(?<![\w.]){number}[\s-]?(?:{units})(?![\w]))",
         re.IGNORECASE,
     )
-    found = [(m.start(), m.end(), m.group(0).strip()) for m in rx.finditer(text)]
+    found = [
+        (m.start(), m.end(), m.group(0).strip())
+        for m in rx.finditer(text)
+        if not re.match(r"[\s-]*olds?\b", text[m.end() :], re.I)  # an age, not a metric
+    ]
+    for m in re.finditer(rf"(?<![\w-]){_ONE_RATE}(?![\w])", text, re.IGNORECASE):
+        found.append((m.start(), m.end(), m.group(0)))
     # a change or a range between bare numbers ("from 19 to 4 a week") is an anchor as well
     ranges = re.compile(rf"(?<![\w.])from\s+{number}\s+to\s+{number}(?![\w.]\d)", re.IGNORECASE)
     for m in ranges.finditer(text):
@@ -183,15 +196,6 @@ def closing_stops(text: str, phrases: Phrases) -> list[int]:
     return found
 
 
-# a colon after these introduces an example or a list, not a section of the answer
-_NOT_HEADERS = {"this", "that", "these", "those", "it", "for example", "for instance", "note"}
-
-
-def _header_separators(text: str) -> list[int]:
-    found = re.finditer(r"(?:^|[.!?]\s+)([A-Z][a-z]+(?: [a-z]+)?):\s", text)
-    return [m.start(1) for m in found if m.group(1).lower() not in _NOT_HEADERS]
-
-
 def order_score(first: dict[str, int]) -> float | None:
     """Share of pairs of first occurrences in canonical ORDER; None (undefined) with fewer
     than three of its markers, since two in order would score a thin answer as perfect."""
@@ -221,7 +225,17 @@ def marker_positions(
             stuffed += [name] if starts and not earned else []
             starts = earned
         positions[name] = starts
-    positions["separator"] = sorted(positions.get("separator", []) + _header_separators(text))
+    # a closing label ("The short version: ...") is a stop, not a new part
+    closings = {a for a, _ in found.get("stop", [])}
+    structure = [
+        p
+        for p in phrasing.header_separators(text) + phrasing.ordinal_separators(text)
+        if p not in closings
+    ]
+    positions["separator"] = sorted(positions.get("separator", []) + structure)
+    # an either/or question about the problem among the first sentences scopes it
+    scoped = phrasing.opening_questions(text, sentences)
+    positions["restatement"] = sorted(positions.get("restatement", []) + scoped)
     positions["stop"] = sorted(positions.get("stop", []) + closing_stops(text, phrases))
     if anchors:
         positions["numeric"] = [text.find(anchors[0])]

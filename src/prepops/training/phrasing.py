@@ -146,11 +146,75 @@ def _key(phrase: str) -> str | None:
 
 def spans(text: str, phrases: tuple[str, ...], variants: bool = True) -> list[tuple[int, int]]:
     """(start, end) of every match of `phrases` in `text`, in order of appearance."""
-    compile_ = pattern if variants else literal
     low = text.lower()
     # a phrase whose key letters are absent cannot match: skip compiling it (cold start)
     wanted = [p for p in phrases if (key := _key(p)) is None or key in low]
-    return sorted({m.span() for p in wanted for m in compile_(p).finditer(text)})
+    # an "re:" entry is a regular expression in every list (separators are otherwise literal)
+    compiled = [pattern(p) if variants or p.startswith("re:") else literal(p) for p in wanted]
+    return sorted({m.span() for rx in compiled for m in rx.finditer(text)})
+
+
+# a colon after these introduces an example or a list, not a section of the answer
+_NOT_HEADERS = {
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "note",
+    "e.g",
+    "for example",
+    "for instance",
+}
+# a label is a noun phrase ("The lesson:"), not the speaker's own clause ("Let me restate:")
+_NOT_LABEL_START = {"let", "let's", "i", "i'll", "i'd", "i'm", "we", "we'll", "so", "to", "and"}
+_NOT_LABEL_START |= {"but"}
+# a short part label ("Timeline:", "Why it failed:", "The lesson:") opening a sentence or a line
+_HEADER = re.compile(
+    r"(?:^|(?<=[.!?:]\s)|(?<=\n))\s*([A-Z][\w'’-]*(?: [\w'’-]+){0,3}):"
+    r"[ \t]+(?=[\w\"'“$€£])(?!\d+[.)]\s)"  # what the part says, not a numbered list
+)
+_LIST_ITEM = re.compile(r"(?:\d+[.)]|[-*•])\s*$")
+# an ordinal that opens a clause ("First, the read path.", "Second, I'd diff the deploy")
+# marks a part; one before a narrated past step ("First, I checked the logs") walks through
+# one story and does not
+_PAST_VERBS = "went ran saw found got made took told had was were did knew began built wrote sent"
+_PAST = rf"(?:i|we|they|he|she)\s+(?:\w+ed|{'|'.join(_PAST_VERBS.split())})\b"
+_ORDINAL = re.compile(
+    rf"(?:^|(?<=[.!?;:]\s)|(?<=\n))\s*(first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly)"
+    rf",?\s+(?!{_PAST})(?=[\w\"'“])",
+    re.IGNORECASE,
+)
+
+
+def header_separators(text: str) -> list[int]:
+    """Starts of short part labels followed by what the part says (not a list under a heading,
+    not an item of a numbered list)."""
+    found = []
+    for m in _HEADER.finditer(text):
+        label = m.group(1)
+        first = label.split()[0].lower().replace("’", "'")
+        if label.lower() in _NOT_HEADERS or first in _NOT_LABEL_START:
+            continue
+        if _LIST_ITEM.search(text[max(0, m.start(1) - 4) : m.start(1)]):
+            continue
+        found.append(m.start(1))
+    return found
+
+
+def ordinal_separators(text: str) -> list[int]:
+    """Starts of clause-opening ordinals that announce a part rather than narrate a step."""
+    return [m.start(1) for m in _ORDINAL.finditer(text)]
+
+
+_AUX = r"(?:is|are|do|does|did|should|will|would|can|could|was|were|have|has)"
+_EITHER_OR = re.compile(rf"^\W*(?:(?:so|and|first|okay)\W+)?{_AUX}\b[^?]*\bor\b[^?]*\?\s*$", re.I)
+
+
+def opening_questions(text: str, sentences: list[tuple[int, int]]) -> list[int]:
+    """Starts of either/or questions about the problem among an answer's first three
+    sentences ("Is this a one-day dip or a sustained trend?"): the question scoped first."""
+    return [a for a, b in sentences[:3] if _EITHER_OR.match(text[a:b])]
 
 
 # "like" is a verb or a comparison after these words, never a filler.

@@ -6,8 +6,10 @@ besides marker phrases: at least one content word (three letters or more, not a 
 word or filler) or a number outside every marker phrase. "The constraint is paying users"
 and "Failure modes: the cache goes cold" are earned; "Constraints. Rollback. Failure modes."
 is not. A sentence that opens by pointing back ("If that fails, we roll back") borrows the
-content of the sentence before it. Routing, separator, stop and numeric tokens are
-structure or numbers by themselves and are never checked.
+content of the sentence before it; an announcement with no content of its own ("Let me start
+with requirements.") is earned by the sentence after it, when that one carries content.
+Routing, separator, stop and numeric tokens are structure or numbers by themselves and are
+never checked.
 """
 
 from __future__ import annotations
@@ -56,4 +58,8 @@ def earned(
         return True
     if index and _POINTS_BACK.match(text[start:end]):
         return content_words(text, *sentences[index - 1], markers) > 0
+    # an announcement ("Let me start with requirements.", "Timelines were tight.") is earned
+    # by what follows it: the next sentence must carry content of its own
+    if index + 1 < len(sentences):
+        return content_words(text, *sentences[index + 1], markers) > 0
     return False

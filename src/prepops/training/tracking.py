@@ -1,7 +1,7 @@
 """MLflow tracking: one run per rehearsal, one run per evaluation, batched and idempotent.
 
-A rehearsal run counts as logged only once complete (FINISHED, fingerprint set last); a log
-that was interrupted is retired (superseded, not left RUNNING) and the rehearsal logged again.
+A rehearsal run counts as logged only once complete (FINISHED, set after everything else is
+logged); an interrupted log is retired (superseded, not left RUNNING) and logged again.
 
 The store defaults to a SQLite file in the project (absolute path) with artifacts beside
 it; MLFLOW_TRACKING_URI overrides it. Only scores, versions and ids are logged: the
@@ -18,6 +18,9 @@ import os
 import re
 import subprocess
 from pathlib import Path
+
+from prepops.runtime.progress import progress
+from prepops.training.bulk_store import write_ahead
 
 _CANDIDATE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -143,9 +146,11 @@ def rehearsal_payload(record: dict, versions: dict, metric_keys: tuple[str, ...]
     }
 
 
-def _complete(run) -> bool:
-    """Logged to the end: the fingerprint goes in last, then the run is FINISHED."""
-    return run.info.status == "FINISHED" and bool(run.data.tags.get("fingerprint"))
+def _complete(run, fingerprint: str | None = None) -> bool:
+    """Logged to the end (FINISHED is set last, on a run created with its fingerprint), and
+    of exactly this payload when `fingerprint` is given."""
+    got = run.data.tags.get("fingerprint")
+    return run.info.status == "FINISHED" and bool(got) and fingerprint in (None, got)
 
 
 def _current_runs(mlflow_client, exp_id: str) -> dict[str, list]:
@@ -174,10 +179,14 @@ def log_rehearsals(
 
     current = _current_runs(mlflow_client, exp_id)
     counts = {"logged": 0, "unchanged": 0, "superseded": 0}
-    with tempfile.TemporaryDirectory(prefix="prepops-scorecard-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="prepops-scorecard-") as scratch,
+        write_ahead(mlflow_client, mlflow_client.tracking_uri),
+        progress("MLflow: rehearsal runs", len(payloads)) as advance,
+    ):
         for p in payloads:
             runs = current.pop(p["id"], [])
-            keep = next((r for r in runs if _matches(r, p)), None)
+            keep = next((r for r in runs if _complete(r, p["fingerprint"])), None)
             if keep is None:
                 prior = runs[0] if runs else None
                 run_id = _log_rehearsal(mlflow_client, exp_id, p, commit, Path(scratch), prior)
@@ -187,15 +196,11 @@ def log_rehearsals(
                 counts["unchanged"] += 1
             stale = [r for r in runs if r is not keep]
             counts["superseded"] += _supersede(mlflow_client, stale, run_id)
-    if every:
-        for runs in current.values():
-            counts["superseded"] += _supersede(mlflow_client, runs, "deleted")
+            advance()
+        if every:
+            for runs in current.values():
+                counts["superseded"] += _supersede(mlflow_client, runs, "deleted")
     return counts
-
-
-def _matches(run, p: dict) -> bool:
-    """A complete run of exactly this payload."""
-    return _complete(run) and run.data.tags.get("fingerprint") == p["fingerprint"]
 
 
 def _supersede(mlflow_client, runs: list, by: str, status: str = "KILLED") -> int:
@@ -227,13 +232,16 @@ def _lineage(p: dict, prior) -> dict[str, str]:
 
 
 def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Path, prior) -> str:
-    """Create the run, upload its scorecard, log params, metrics and (last) the fingerprint
-    in one batch, then finish it; a failure on the way retires the run and re-raises."""
-    from mlflow.entities import Metric, Param, RunTag
+    """Create the run with every tag, upload its scorecard, log params and metrics in one
+    batch, then finish it; a failure on the way retires the run and re-raises."""
+    from mlflow.entities import Metric, Param
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
     ts = _ms(p["date"])
+    # every tag at creation (a tag batch is one commit more); FINISHED, set last, completes it
     tags = {**_lineage(p, prior), "superseded": "false", "git_commit": commit}
+    tags |= {"mlflow.note.content": f"Rehearsal {p['id']} on {p['date']}"}
+    tags["fingerprint"] = p["fingerprint"]
     run = mlflow_client.create_run(exp_id, start_time=ts, tags=tags, run_name=p["id"])
     run_id = run.info.run_id
     try:
@@ -243,16 +251,10 @@ def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Pa
         card = json.dumps(p["scorecard"], indent=2, sort_keys=True)
         scorecard.write_text(card, encoding="utf-8")
         get_artifact_repository(run.info.artifact_uri).log_artifact(str(scorecard))
-        # the SQL store writes params, then metrics, then tags: the fingerprint lands last;
-        # and the run counts only once FINISHED (_complete)
         mlflow_client.log_batch(
             run_id,
             metrics=[Metric(k, v, ts, 0) for k, v in sorted(p["metrics"].items())],
             params=[Param(k, v) for k, v in sorted(p["params"].items())],
-            tags=[
-                RunTag("mlflow.note.content", f"Rehearsal {p['id']} on {p['date']}"),
-                RunTag("fingerprint", p["fingerprint"]),
-            ],
         )
         mlflow_client.set_terminated(run_id, end_time=ts)
     except BaseException:

@@ -241,3 +241,90 @@ def test_short_segments_count_on_their_meaning_words() -> None:
     assert said["segments_covered"] == segments
     scattered = score("I did not know what to try, so we waited.", 30, segments)
     assert scattered["segments_covered"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        ("Let me start by clarifying the requirements. Uploads are capped at 2 GB.", "restatement"),
+        ("Before I dig in, I want to confirm the scope: signups on mobile only.", "restatement"),
+        (
+            "Is the drop in every region or only in Europe? I'd check the release log.",
+            "restatement",
+        ),
+        ("So we're designing a ticket queue for a support desk of forty people.", "restatement"),
+        ("I started with a quick triage of the open alerts.", "routing"),
+        ("Let me treat this as an incident and page the owning team.", "routing"),
+        ("I'll start by framing the stakeholders and their asks.", "routing"),
+        ("I built the certificate monitoring that pages two weeks before expiry.", "robustness"),
+        ("We drained traffic from the bad zone and shifted it to the healthy one.", "robustness"),
+        ("Revoke the leaked keys and freeze deploys until the review is done.", "robustness"),
+        ("As the platform SRE, my responsibility was keeping checkout up.", "role"),
+        ("Why it failed: the cache key ignored the locale.", "separator"),
+        ("First, the read path. Second, the write path.", "separator"),
+        ("Now I'll switch from the design to how we would run it.", "separator"),
+        ("Timelines were tight. The launch date was fixed by the sales event.", "constraint"),
+        ("The goal was to raise activation by at least 5 % this quarter.", "constraint"),
+        ("Let's say we get 2,000 orders a minute at peak.", "assumption"),
+        ("Only one percent of riders ever hit the bug.", "numeric"),
+    ],
+)
+def test_openings_routing_robustness_roles_and_labels_in_their_spoken_forms(
+    text: str, marker: str
+) -> None:
+    assert marker in score(text, 30)["markers"]
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        ("We shipped it. Traffic doubled. Latency rose. Was it the cache or the database?",
+         "restatement"),
+        ("We started with a long lunch.", "routing"),
+        ("My task was to cut the open backlog in half.", "role"),
+        ("First, I checked the logs. Next, I checked the load balancer.", "separator"),
+        ("1. Platform: mobile only. 2. Users: night-shift nurses.", "separator"),
+        ("Functional requirements: - upload - share - delete", "separator"),
+        ("Argo rolls back when the error rate crosses the SLO threshold.", "constraint"),
+        ("We check the error budget burn every morning.", "constraint"),
+        ("Some users never return in, let's say, a year.", "assumption"),
+        ("Give me one minute to think.", "numeric"),
+        ("We interviewed 25-45 year olds.", "numeric"),
+    ],
+)  # fmt: skip
+def test_look_alikes_are_not_tokens(text: str, marker: str) -> None:
+    assert marker not in score(text, 30)["markers"]
+
+
+@pytest.mark.parametrize(
+    ("text", "stuffed"),
+    [
+        ("Let me clarify the requirements.", "restatement"),
+        ("We have monitoring stacks, failover and weighted routing.", "robustness"),
+    ],
+)
+def test_new_forms_said_as_bare_keywords_are_stuffed(text: str, stuffed: str) -> None:
+    s = score(text, 30)
+    assert stuffed in s["stuffed"] and stuffed not in s["markers"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We compared both queues. My recommendation is the managed one; the downside is the "
+        "vendor bill, which we revisit next quarter.",
+        "Both rankers held up offline. So I would ship the new ranker to ten percent of users, "
+        "watching the refund rate daily.",
+        "The config bug was contained in staging. Leadership decided to go ahead with the "
+        "launch, and a permanent fix is planned for the next sprint.",
+        "The risk here is token exposure in the build logs. The control I would add is "
+        "short-lived tokens scoped to one job.",
+    ],
+)
+def test_decisions_with_their_risk_or_next_step_are_stops(text: str) -> None:
+    assert "stop" in score(text, 30)["markers"]
+
+
+def test_a_decision_with_only_its_reason_is_not_a_stop() -> None:
+    text = "We looked at two stores. I'd recommend Postgres because the team knows it well."
+    assert "stop" not in score(text, 30)["markers"]
