@@ -280,10 +280,13 @@ def write(directory: Path, spec: Spec) -> int:
     """Write the workspace as YAML files (never into an existing folder); the file count."""
     import yaml
 
+    from prepops.runtime.progress import track
+
     if directory.exists():
         raise FileExistsError(f"{directory}: already exists; synth never overwrites")
+    docs = documents(spec)
     count = 0
-    for _, rel, doc in documents(spec):
+    for _, rel, doc in track(docs, "synth: writing files", len(docs)):
         path = directory / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")

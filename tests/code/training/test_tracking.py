@@ -4,8 +4,12 @@ anywhere in the store."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -302,3 +306,58 @@ def test_an_evaluation_run_a_crash_left_open_is_closed(store: Path) -> None:
     assert client.get_run(left).data.tags["interrupted"] == "true"
     statuses = {r.info.status for r in client.search_runs([exp])}
     assert "RUNNING" not in statuses
+
+
+def _journal(db: Path) -> str:
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        return con.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_logging_writes_ahead_then_leaves_the_store_as_it_was(
+    demo_ws: Path, store: Path, monkeypatch
+) -> None:
+    """The bulk log runs with SQLite's write-ahead log (a commit without the rollback
+    journal's fsyncs) and puts the rollback journal back after: no -wal or -shm file is
+    left beside mlflow.db."""
+    from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
+
+    upload = LocalArtifactRepository.log_artifact
+    seen = []
+
+    def observed(self, local_file, artifact_path=None):  # the real upload, journal noted
+        seen.append(_journal(store / "mlflow.db"))
+        return upload(self, local_file, artifact_path)
+
+    monkeypatch.setattr(LocalArtifactRepository, "log_artifact", observed)
+    counts, client, exp = _log(demo_ws, store)
+    assert seen and set(seen) == {"wal"}
+    assert _journal(store / "mlflow.db") == "delete"
+    assert sorted(p.name for p in store.iterdir() if p.name.startswith("mlflow.db")) == [
+        "mlflow.db"
+    ]
+    assert_true_to(client, exp, payloads(demo_ws))  # and MLflow reads it all back after
+    assert counts["logged"] == len(seen)
+
+
+def test_a_write_ahead_log_a_kill_left_is_folded_back(demo_ws: Path, store: Path) -> None:
+    """A log killed midway leaves the store in WAL mode with committed writes only in
+    mlflow.db-wal: MLflow reads them back, nothing is logged twice, and the next log returns
+    the store to its rollback journal."""
+    first, client, exp = _log(demo_ws, store)
+    db = store / "mlflow.db"
+    # a writer killed after a commit: WAL on, its change in the -wal file, no clean close
+    killed = (
+        "import os, sqlite3, sys\n"
+        "con = sqlite3.connect(sys.argv[1])\n"
+        "con.execute('PRAGMA journal_mode=wal')\n"
+        "con.execute(\"UPDATE tags SET value = 'from-the-wal' WHERE key = 'git_commit'\")\n"
+        "con.commit()\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(db)], check=True)
+    assert (store / "mlflow.db-wal").stat().st_size > 0
+    again, _, _ = _log(demo_ws, store)
+    assert again == {"logged": 0, "unchanged": first["logged"], "superseded": 0}
+    assert {r.data.tags["git_commit"] for r in _runs(client, exp)} == {"from-the-wal"}
+    assert _journal(db) == "delete"
+    assert not (store / "mlflow.db-wal").exists()
