@@ -50,5 +50,8 @@ def test_validate_checks_the_user_s_workspace_and_says_which(tmp_path: Path) -> 
         [PREPOPS, "validate"], cwd=tmp_path, env=_env(), capture_output=True, text=True
     )
     assert result.returncode == 1, result.stderr
-    assert f"rounds/{bad.name}: confidence:" in result.stdout
+    line = next(
+        i for i, text in enumerate(bad.read_text().splitlines(), 1) if text.startswith("confidence")
+    )
+    assert f"rounds/{bad.name}:{line}: confidence:" in result.stdout
     assert f"`workspace: private` in {tmp_path / 'params.yaml'}" in result.stderr
