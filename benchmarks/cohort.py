@@ -92,8 +92,10 @@ def _stage_times(srv: dict) -> list[float]:
 
     os.environ["PREFECT_API_URL"] = srv["prefect"]
     os.environ["PREFECT_API_AUTH_STRING"] = cs.PREFECT_AUTH
+    runs: list = []
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(limit=10000)
+        while page := client.read_flow_runs(limit=200, offset=len(runs)):  # the API's cap
+            runs += page
     return sorted(
         r.total_run_time.total_seconds()
         for r in runs
