@@ -89,11 +89,12 @@ def _audit(srv: dict, roster: Path, candidates: list[dict]) -> dict:
 def _stage_times(srv: dict) -> list[float]:
     """Durations of the stage flow runs (every candidate's `dvc repro` stages)."""
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    os.environ["PREFECT_API_URL"] = srv["prefect"]
-    os.environ["PREFECT_API_AUTH_STRING"] = cs.PREFECT_AUTH
+    # settings, not os.environ: Prefect read the environment when it was imported
     runs: list = []
-    with get_client(sync_client=True) as client:
+    api = {PREFECT_API_URL: srv["prefect"], PREFECT_API_AUTH_STRING: cs.PREFECT_AUTH}
+    with temporary_settings(updates=api), get_client(sync_client=True) as client:
         while page := client.read_flow_runs(limit=200, offset=len(runs)):  # the API's cap
             runs += page
     return sorted(

@@ -98,6 +98,31 @@ def idle_minutes() -> float:
     return float(os.environ.get("PREPOPS_PREFECT_IDLE_MIN", "60"))
 
 
+def _server_env(home: Path, port: int) -> dict[str, str]:
+    """The environment the shared server runs with: quiet, on `port`, locked down."""
+    return {
+        **privacy.QUIET,  # nothing sent anywhere, the UI's Amplitude included (privacy)
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+        # Services for deployments, workers and automations, which prepops does not use:
+        # off, so the SQLite database serves the stages' flow runs alone.
+        **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in _UNUSED_SERVICES},
+        "PREFECT_API_URL": "",
+        # The UI asks /ui-settings where its API is; unset, it names the default port
+        # (4200), not this one, and shows "Can't connect to Server API".
+        "PREFECT_SERVER_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+        # Locked to this user and this origin: a password (basic auth) kept in a 0600
+        # file, CORS limited to the server's own origin, CSRF tokens on. Health checks
+        # stay open (they carry nothing).
+        "PREFECT_SERVER_API_AUTH_STRING": lockdown.auth_string(home),
+        "PREFECT_SERVER_CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
+        "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
+    }
+
+
 def start_server(home: Path) -> str:
     """API URL of the shared server, spawning it if none is up or starting. Returns at once."""
     lockdown.private_dir(home)  # the database and logs name companies: this user's only
@@ -110,27 +135,7 @@ def start_server(home: Path) -> str:
             os.utime(home / STATE)  # keeps the idle watchdog from stopping it
             return known["api_url"]
         port = _free_port()
-        env = {
-            **privacy.QUIET,  # nothing sent anywhere, the UI's Amplitude included (privacy)
-            **os.environ,
-            "PREFECT_HOME": str(home),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
-            # Services for deployments, workers and automations, which prepops does not use:
-            # off, so the SQLite database serves the stages' flow runs alone.
-            **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in _UNUSED_SERVICES},
-            "PREFECT_API_URL": "",
-            # The UI asks /ui-settings where its API is; unset, it names the default port
-            # (4200), not this one, and shows "Can't connect to Server API".
-            "PREFECT_SERVER_UI_API_URL": f"http://127.0.0.1:{port}/api",
-            "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
-            # Locked to this user and this origin: a password (basic auth) kept in a 0600
-            # file, CORS limited to the server's own origin, CSRF tokens on. Health checks
-            # stay open (they carry nothing).
-            "PREFECT_SERVER_API_AUTH_STRING": lockdown.auth_string(home),
-            "PREFECT_SERVER_CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
-            "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
-        }
+        env = _server_env(home, port)
         log = lockdown.private_file(home / "server.log")
         proc = subprocess.Popen(
             [sys.executable, "-m", "prepops.runtime.prefect_server", "serve", str(home), str(port)],
