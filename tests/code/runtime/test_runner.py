@@ -310,3 +310,14 @@ def test_another_local_user_is_not_served(tmp_path: Path) -> None:
     shutil.rmtree(place)
     assert out.strip() == "b''"  # closed without an answer
     assert not runner.relays  # nothing was forked
+
+
+def test_the_server_s_own_settings_do_not_turn_callers_away(tmp_path: Path) -> None:
+    """The runner inherits the environment prepops starts the server with: none of what is
+    set there for the server (its UI address, say) may make every caller's settings differ."""
+    from prepops.runtime.prefect_server import _server_env
+    from prepops.runtime.runner.protocol import prefect_env
+
+    home = tmp_path / ".prefect"
+    home.mkdir(mode=0o700)
+    assert prefect_env(_server_env(home, 4321)) == prefect_env(dict(os.environ))

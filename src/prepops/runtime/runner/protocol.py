@@ -45,14 +45,15 @@ def prefect_env(env: dict[str, str]) -> dict[str, str]:
     """The PREFECT_* variables that shape a flow run.
 
     Prefect reads them once, at import, so the runner only serves callers whose values equal
-    its own (the server's own, the home and the API URL are set by prepops and excluded).
+    its own (the server's own, the home, the API URL and the UI URL are set by prepops for
+    the server it starts, which the runner inherits: excluded, or no caller would match).
     """
     return {
         key: value
         for key, value in env.items()
         if key.startswith("PREFECT_")
         and not key.startswith("PREFECT_SERVER_")
-        and key not in ("PREFECT_HOME", "PREFECT_API_URL")
+        and key not in ("PREFECT_HOME", "PREFECT_API_URL", "PREFECT_UI_URL")
     }
 
 
