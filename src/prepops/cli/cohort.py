@@ -68,13 +68,20 @@ def submit(
     again: Annotated[
         bool, typer.Option("--again", help="Queue a new run even if one is queued or running.")
     ] = False,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only this candidate (repeatable).")
+    ] = None,
 ) -> None:
     """Queue this week's run for every candidate; workers on the pool pick them up."""
     from prepops.cohort.runs import submit as queue
 
     roster = _roster(roster_file)
+    names = roster.names()
+    if unknown := sorted(set(only or ()) - set(names)):
+        typer.echo(f"{roster_file}: not in the roster: {', '.join(unknown)}", err=True)
+        raise typer.Exit(2)
     with _client() as client:
-        for name, run in queue(client, roster.names(), again).items():
+        for name, run in queue(client, [n for n in names if not only or n in only], again).items():
             typer.echo(f"{name}: {run}")
 
 
