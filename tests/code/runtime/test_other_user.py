@@ -50,7 +50,7 @@ def test_another_local_user_gets_neither_the_password_nor_the_api(monkeypatch) -
     place = Path(tempfile.mkdtemp(prefix="prepops-shared-"))
     os.chmod(place, 0o755)  # the other user can reach .prefect's parent, as in a home folder
     home = place / ".prefect"
-    url = orchestration.ensure_server(home, startup_timeout=180)  # CI machines are busy
+    url = orchestration.ensure_server(home, startup_timeout=420)  # CI machines are busy
     try:
         assert lockdown.auth_string(home)  # the password exists, for this user
         result = subprocess.run(
