@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,19 +17,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-PG_BIN = next(
-    (p for p in (Path("/usr/lib/postgresql").glob("*/bin")) if (p / "initdb").exists()), None
-)
+from tests import cohort_servers as cs
+
+PG_BIN = cs.PG_BIN
 pytestmark = pytest.mark.postgres
-
-
+_free_port = cs.free_port
+_wait_healthy = cs.wait_healthy
 COACH_AUTH = "coach:not-a-real-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,58 +32,8 @@ def postgres():
         if os.environ.get("PREPOPS_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL not found: install Debian's postgresql (.ci/run does)")
         pytest.skip("needs PostgreSQL (Debian's postgresql package)")
-    # not under pytest's tmp root: that is private to this user, the server may run as another
-    base = Path(tempfile.mkdtemp(prefix="prepops-pg-"))
-    data, port = base / "data", _free_port()
-    # initdb refuses to run as root: then run the server as the postgres system user
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        shutil.chown(base, "postgres")
-    subprocess.run(
-        [
-            *as_user,
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "prepops",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *as_user,
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(base / "log"),
-            "-o",
-            f"-p {port} -k {base} -h 127.0.0.1",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        for db in ("mlflow", "prefect", "mlflow_shared", "prefect_shared"):
-            subprocess.run(
-                [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "prepops", db],
-                check=True,
-                capture_output=True,
-            )
-        yield f"prepops@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            [*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    with cs.postgres(("mlflow", "prefect", "mlflow_shared", "prefect_shared")) as pg:
+        yield pg
 
 
 def test_mlflow_on_postgres_logs_batched_and_reruns_add_nothing(postgres, tmp_path) -> None:
@@ -150,20 +90,6 @@ def test_prefect_server_database_on_postgres(postgres, tmp_path) -> None:
         check=True,
     )
     assert tables.stdout.strip() == "1"
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"{proc.args[:3]} exited {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
