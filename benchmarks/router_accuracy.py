@@ -71,18 +71,23 @@ def accuracy() -> dict:
     return out
 
 
-def outside(path: Path | None) -> dict | None:
-    """Full-blend top-1 per mode on an outside questions.jsonl; None when there is none."""
-    if path is None or not path.exists():
-        return None
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+def demo_router():
+    """The router fitted on the demo workspace with the default recipe."""
     tables = load(ROOT / "data").tables
-    model = rt.fit(
+    return rt.fit(
         rt.labelled_questions(tables),
         rt.card_cues(tables),
         rt.card_keywords(tables),
         RouterSettings(),
     )
+
+
+def outside(path: Path | None) -> dict | None:
+    """Full-blend top-1 per mode on an outside questions.jsonl; None when there is none."""
+    if path is None or not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    model = demo_router()
     right, total = Counter(), Counter()
     for q in rows:
         hit = model.route(q["text"])["mode"] == q["mode"]
@@ -107,13 +112,7 @@ def cold_route(runs: int) -> dict:
         (project / "dvc.yaml").write_text("stages: {}\n")
         champion = project / "reports" / "router" / "champion.json"
         champion.parent.mkdir(parents=True)
-        tables = load(ROOT / "data").tables
-        model = rt.fit(
-            rt.labelled_questions(tables),
-            rt.card_cues(tables),
-            rt.card_keywords(tables),
-            RouterSettings(),
-        )
+        model = demo_router()
         champion.write_text(json.dumps(model.to_dict()))
         exe = Path(sys.executable).with_name("prepops")
         env = {**os.environ, "PREPOPS_ROOT": str(project)}
