@@ -46,14 +46,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
             orchestration.stop_server(home)
 
 
-def _run_a_flow(home: Path, name: str) -> str:
-    """Run one tiny flow the way a stage does (prefect_api); return its flow run's name."""
+def _run_a_flow(home: Path, name: str) -> tuple[str, str]:
+    """Run one tiny flow the way a stage does (prefect_api); its flow run's id and name."""
     from prefect import flow
     from prefect.runtime import flow_run
 
     @flow(name=name)
-    def probe() -> str:
-        return flow_run.name
+    def probe() -> tuple[str, str]:
+        return str(flow_run.id), flow_run.name
 
     with orchestration.prefect_api(home):
         return probe()
@@ -73,7 +73,7 @@ def test_the_ui_lists_the_flow_runs(server) -> None:
 
     home, state = server
     flow_name = f"ui-probe-{uuid.uuid4().hex[:8]}"
-    run_name = _run_a_flow(home, flow_name)
+    run_id, run_name = _run_a_flow(home, flow_name)
     ui = state["ui_url"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -97,19 +97,20 @@ def test_the_ui_lists_the_flow_runs(server) -> None:
         password.fill(lockdown.auth_string(home))
         page.keyboard.press("Enter")
         page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
-        for runs in (f"{ui}/runs",):  # the default UI (v1: the v2 bundle calls Amplitude)
-            for attempt in range(3):  # the list loads after the UI's own queries, slow on CI
-                page.goto(runs)
-                try:
-                    expect(page.get_by_text(flow_name).first).to_be_visible(timeout=40_000)
-                    break
-                except AssertionError:
-                    if attempt == 2:
-                        raise
-            expect(page.get_by_text(flow_name).first).to_be_visible(timeout=60_000)
-            expect(page.get_by_text(run_name).first).to_be_visible(timeout=60_000)
-            body = page.inner_text("body")
-            assert "Can't connect to Server API" not in body
+        # The run's own page: one query by id, so a slow list cannot hide a broken UI
+        page.goto(f"{ui}/runs/flow-run/{run_id}")
+        expect(page.get_by_text(run_name).first).to_be_visible(timeout=120_000)
+        expect(page.get_by_text(flow_name).first).to_be_visible(timeout=60_000)
+        # The default UI's runs list (v1: the v2 bundle calls Amplitude) lists it too
+        for attempt in range(3):  # the list loads after the UI's own queries, slow on CI
+            page.goto(f"{ui}/runs")
+            try:
+                expect(page.get_by_text(flow_name).first).to_be_visible(timeout=60_000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+        assert "Can't connect to Server API" not in page.inner_text("body")
         page.wait_for_timeout(2000)  # let any deferred beacon fire
         browser.close()
     assert outside == []

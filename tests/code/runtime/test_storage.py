@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from prepops.runtime.storage import atomic_write, csv_safe, write_csv, write_new
+from prepops.runtime.storage import atomic_write, csv_safe, write_csv, write_new, write_text
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
@@ -42,3 +43,26 @@ def test_write_new_never_overwrites(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         write_new(tmp_path / "a.yaml", "two")
     assert (tmp_path / "a.yaml").read_text() == "one"
+
+
+def test_a_killed_writers_temp_file_is_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)  # that process has exited: its temp file is a leftover
+    target = tmp_path / "calibration.json"
+    (tmp_path / f".calibration.json.{dead_pid}.abc123.tmp").write_text("half")
+    live = tmp_path / f".calibration.json.{os.getppid()}.def456.tmp"  # a writer still running
+    live.write_text("in progress")
+    other = tmp_path / f".scorecard.json.{dead_pid}.ghi789.tmp"  # another target's: not ours
+    other.write_text("half")
+    write_text(target, "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["calibration.json", live.name, other.name]
+    )
