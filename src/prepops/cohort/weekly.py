@@ -11,6 +11,9 @@ from prefect import flow, get_run_logger
 from prepops.runtime.sanitize import for_terminal
 
 SECRET_PREFIX = "prepops-mlflow-"
+# The requeue automation (deploy.py) restarts a run whose worker vanished; a week that kills
+# its worker every time (out of memory, say) would otherwise be restarted for ever
+MAX_STARTS = 3
 
 
 def secret_name(candidate: str) -> str:
@@ -34,12 +37,28 @@ def candidate_env(base: dict[str, str], candidate: str, mlflow_uri: str, passwor
     }
 
 
+def gave_up(starts: int, max_starts: int = MAX_STARTS) -> str | None:
+    """Why a run started `starts` times stops instead of running again (None: it runs)."""
+    if starts <= max_starts:
+        return None
+    return (
+        f"started {starts} times: each earlier start lost its worker (heartbeats stopped); "
+        f"not run again after {max_starts}. Check the workers' logs and memory, then "
+        "`prepops cohort submit --again --only <name>`"
+    )
+
+
 @flow(name="prepops-weekly", log_prints=False)
 def weekly_run(candidate: str, checkout: str, mlflow_uri: str) -> dict:
     """Run `candidate`'s weekly pipeline (`dvc repro`) in `checkout`; fail when it fails."""
     from prefect.blocks.system import Secret
+    from prefect.runtime import flow_run
 
     logger = get_run_logger()
+    stop = gave_up(flow_run.run_count)
+    if stop:
+        logger.error("%s: %s", candidate, stop)
+        raise RuntimeError(f"{candidate}: {stop}")
     password = Secret.load(secret_name(candidate)).get()
     env = candidate_env(dict(os.environ), candidate, mlflow_uri, password)
     started = time.monotonic()

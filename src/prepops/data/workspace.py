@@ -15,6 +15,7 @@ from prepops.data.rules import problems_from
 from prepops.data.schemas import SCHEMAS
 from prepops.data.tabulate import Rows, flatten
 from prepops.data.yamlsafe import read_yaml_lines
+from prepops.runtime.progress import track
 
 
 @dataclass
@@ -106,19 +107,19 @@ def load(root: Path, max_file_bytes: int = 1_000_000, quarantine: bool = False) 
     rows = Rows()
     files: list[str] = []
     lines: dict[str, dict[str, int]] = {}
-    for kind, paths in discover(root).items():
-        for path in paths:
-            rel = path.relative_to(root).as_posix()
-            files.append(rel)
-            if not inside(root, path):  # a symlink out: its text is not the workspace's
-                rows.problems.append(
-                    Problem(rel, "(file)", "is a symlink to a file outside the workspace")
-                )
-                continue
-            doc, found, lines[rel] = read_yaml_lines(path, rel, max_file_bytes)
-            rows.problems += found
-            if doc is not None:
-                flatten(doc, kind, rel, rows)  # layout kinds are table names
+    found_files = [(kind, path) for kind, paths in discover(root).items() for path in paths]
+    for kind, path in track(found_files, "reading workspace files", len(found_files)):
+        rel = path.relative_to(root).as_posix()
+        files.append(rel)
+        if not inside(root, path):  # a symlink out: its text is not the workspace's
+            rows.problems.append(
+                Problem(rel, "(file)", "is a symlink to a file outside the workspace")
+            )
+            continue
+        doc, found, lines[rel] = read_yaml_lines(path, rel, max_file_bytes)
+        rows.problems += found
+        if doc is not None:
+            flatten(doc, kind, rel, rows)  # layout kinds are table names
     ws = _checked(root, rows, files, quarantine)
     ws.problems = placed(ws.problems, lines)  # `file:line: field` where the YAML says
     return ws

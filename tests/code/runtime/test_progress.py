@@ -10,6 +10,7 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from prepops.runtime import progress
 
@@ -98,3 +99,24 @@ def test_rich_is_not_imported_until_a_bar_is_drawn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True
     )
     assert done.stdout.strip() == "False False"  # stderr is a pipe here: no bar, no Rich
+
+
+def test_reading_a_large_workspace_shows_a_bar_and_a_pipe_shows_none(tmp_path) -> None:
+    """`prepops validate` on a workspace of hundreds of files: the reading bar counts every
+    file on a terminal; the same run with stderr on a pipe prints no bar."""
+    subprocess.run(
+        [Path(sys.executable).parent / "prepops", "synth", str(tmp_path / "ws"), "--rounds", "300"],
+        check=True,
+        capture_output=True,
+        env={**_env(), "PREPOPS_PROGRESS": "off"},
+    )
+    files = sum(1 for p in (tmp_path / "ws").rglob("*.yaml"))
+    code = (
+        "from pathlib import Path; from prepops.data.workspace import load; "
+        f"load(Path({str(tmp_path / 'ws')!r}))"
+    )
+    out = _run_under_pty(code, _env())
+    assert "reading workspace files" in out
+    assert f"{files}/{files}" in out  # every file counted
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
+    assert piped.returncode == 0 and "reading workspace files" not in piped.stderr
