@@ -12,8 +12,9 @@ Definitions (also in the README):
   constraint, assumption or robustness marker counts only when said with substance
   (substance.py); one said only as a keyword goes to `stuffed` instead.
 - numeric_anchors: numbers carrying a unit, a percent sign or a currency ("180 ms", "3x",
-  "$2k", "six months", "a 30-second timeout"), and changes or ranges between bare numbers
-  ("from 19 to 4").
+  "$2k", "six months", "a 30-second timeout"), changes or ranges between bare numbers
+  ("from 19 to 4"), rates ("two changes a day") and counts in digits ("10 copies");
+  see anchors.py.
 - coverage: share of the seven core markers present (restatement, constraint, assumption,
   routing, robustness, numeric, stop).
 - segment_coverage: share of the mode's expert-card segments the answer addresses (a
@@ -29,9 +30,13 @@ Definitions (also in the README):
 - stop: a stop phrase, or a closing sentence in the answer's last part (from 60 % of its
   characters, or one of its last two sentences) that says at least two of: a decision
   ("my decision is", "I'd go with"), its main risk, and the first next/verification step.
+- routing also: plans announced in the opening (first three sentences) only, from the
+  `opening` lists ("my first step would be to ...", "I'd first evaluate ..."): later in an
+  answer the same words narrate a step or close it.
 - separators also: short part labels ("Why it failed: ...") and clause-opening ordinals that
   do not narrate a past step; restatement also: an either/or question in the first sentences.
-- has_stop: a stop starts in the last quarter of the answer or inside its last sentence.
+- has_stop: a stop starts in the answer's closing: its last two sentences, or its last quarter
+  (a two-sentence answer's closing decision may start in its first half).
 - order_score: share of pairs of first occurrences that follow the canonical order
   restatement -> constraint -> assumption -> routing -> solution -> robustness -> stop
   (solution = the first covered segment); None (order_note says why) when fewer than three
@@ -49,17 +54,12 @@ from typing import Any
 import yaml
 
 from prepops.training import phrasing, substance
+from prepops.training.anchors import numeric_anchors
 from prepops.training.phrasing import like_fillers
 
 CORE = ("restatement", "constraint", "assumption", "routing", "robustness", "numeric", "stop")
 ORDER = ("restatement", "constraint", "assumption", "routing", "solution", "robustness", "stop")
 _STOPWORDS = {"a", "an", "and", "the", "of", "to", "i", "what", "did", "for", "in", "on", "my"}
-_SPELLED = (
-    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
-    "|sixty|seventy|eighty|ninety|hundred|a hundred|a thousand"
-)
-# "one" counts only before a rate ("one percent"): "one minute to think" is not a metric
-_ONE_RATE = r"one\s+(?:percent|per\s+cent|percentage\s+points?|basis\s+points?)"
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class Phrases:
     units: tuple[str, ...]
     currency: tuple[str, ...]
     closing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    opening: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @cache
@@ -85,6 +86,7 @@ def default_phrases() -> Phrases:
         tuple(raw["units"]),
         tuple(raw["currency"]),
         {k: tuple(v) for k, v in raw.get("closing", {}).items()},
+        {k: tuple(v) for k, v in raw.get("opening", {}).items()},
     )
 
 
@@ -99,35 +101,12 @@ def extend(base: Phrases, extra: dict[str, Any] | None) -> Phrases:
         base.units + tuple(extra.get("units", ())),
         base.currency + tuple(extra.get("currency", ())),
         base.closing,
+        base.opening,
     )
 
 
 def _positions(text: str, phrases: tuple[str, ...]) -> list[int]:
     return [a for a, _ in phrasing.spans(text, phrases, variants=False)]
-
-
-def numeric_anchors(text: str, phrases: Phrases) -> list[str]:
-    """Numbers with a unit, percent sign or currency, in order of appearance."""
-    units = "|".join(sorted((re.escape(u) for u in phrases.units), key=len, reverse=True))
-    money = "|".join(re.escape(c) for c in phrases.currency)
-    number = rf"(?:\d[\d,]*(?:\.\d+)?|(?:{_SPELLED})(?=\s))"
-    rx = re.compile(
-        rf"(?:(?:{money})\s?{number}\s?[kmb]?(?![\w]))|(?:(?<![\w.]){number}[\s-]?(?:{units})(?![\w]))",
-        re.IGNORECASE,
-    )
-    found = [
-        (m.start(), m.end(), m.group(0).strip())
-        for m in rx.finditer(text)
-        if not re.match(r"[\s-]*olds?\b", text[m.end() :], re.I)  # an age, not a metric
-    ]
-    for m in re.finditer(rf"(?<![\w-]){_ONE_RATE}(?![\w])", text, re.IGNORECASE):
-        found.append((m.start(), m.end(), m.group(0)))
-    # a change or a range between bare numbers ("from 19 to 4 a week") is an anchor as well
-    ranges = re.compile(rf"(?<![\w.])from\s+{number}\s+to\s+{number}(?![\w.]\d)", re.IGNORECASE)
-    for m in ranges.finditer(text):
-        if not any(a < m.end() and m.start() < b for a, b, _ in found):
-            found.append((m.start(), m.end(), m.group(0).strip()))
-    return [anchor for *_, anchor in sorted(found)]
 
 
 def _says(word: str, token: str) -> bool:
@@ -179,18 +158,17 @@ def closing_stops(text: str, phrases: Phrases) -> list[int]:
     if not phrases.closing:
         return []
     spans = _sentences(text)
+    last = [i for i, (a, _) in enumerate(spans) if a >= 0.6 * len(text) or i >= len(spans) - 2]
+    # only the closing's own words decide which patterns can match (fewer to compile)
+    tail = text[spans[last[0]][0] :] if last else ""
+    closing = {k: phrasing.possible(tail, ps) for k, ps in phrases.closing.items()}
     found = []
-    for i, (start, _end) in enumerate(spans):
-        if start < 0.6 * len(text) and i < len(spans) - 2:
-            continue
+    for i in last:
+        start = spans[i][0]
         window = text[start : spans[min(i + 1, len(spans) - 1)][1]]
-        parts = sum(
-            any(phrasing.pattern(p).search(window) for p in ps) for ps in phrases.closing.values()
-        )
+        parts = sum(any(phrasing.pattern(p).search(window) for p in ps) for ps in closing.values())
         own = text[start : spans[i][1]]
-        said_here = any(
-            phrasing.pattern(p).search(own) for ps in phrases.closing.values() for p in ps
-        )
+        said_here = any(phrasing.pattern(p).search(own) for ps in closing.values() for p in ps)
         if parts >= 2 and said_here:
             found.append(start + len(own) - len(own.lstrip()))
     return found
@@ -212,21 +190,22 @@ def marker_positions(
     """Where each special token occurs (phrase lists, header separators, closing stops,
     numbers), and the token types said only without substance (`stuffed`)."""
     found = {
-        name: phrasing.spans(text, plist, variants=name != "separator")
+        name: phrasing.matches(text, plist, variants=name != "separator")
         for name, plist in phrases.markers.items()
     }
-    every = sorted(span for spans in found.values() for span in spans)
+    # only the words a phrase spells out are keywords; what it matched as a wildcard is content
+    every = substance.keyword_spans(text, [m for ms in found.values() for m in ms])
     sentences = _sentences(text)
     positions, stuffed = {}, []
     for name, spans in found.items():
-        starts = [a for a, _ in spans]
+        starts = [a for a, *_ in spans]
         if name in substance.CHECKED:
             earned = [a for a in starts if substance.earned(text, a, sentences, every)]
             stuffed += [name] if starts and not earned else []
             starts = earned
         positions[name] = starts
     # a closing label ("The short version: ...") is a stop, not a new part
-    closings = {a for a, _ in found.get("stop", [])}
+    closings = {a for a, *_ in found.get("stop", [])}
     structure = [
         p
         for p in phrasing.header_separators(text) + phrasing.ordinal_separators(text)
@@ -237,6 +216,13 @@ def marker_positions(
     scoped = phrasing.opening_questions(text, sentences)
     positions["restatement"] = sorted(positions.get("restatement", []) + scoped)
     positions["stop"] = sorted(positions.get("stop", []) + closing_stops(text, phrases))
+    # announced plans ("my first step would be to ...") route only in the opening sentences
+    head = sentences[2][1] if len(sentences) > 2 else len(text)
+    for name, plist in phrases.opening.items():
+        # a match starts in the opening; a margin keeps one that runs past it
+        plist = phrasing.possible(text[: head + 300], plist)
+        said = [a for a, _ in phrasing.spans(text, plist) if a < head]
+        positions[name] = sorted(set(positions.get(name, []) + said))
     if anchors:
         positions["numeric"] = [text.find(anchors[0])]
     return positions, sorted(stuffed)
@@ -271,7 +257,7 @@ def score(
     opening = [first[k] for k in ("restatement", "constraint") if k in first]
     stop_pos = positions.get("stop", [])
     spans = _sentences(text)
-    last_start = spans[-1][0] if spans else 0
+    closing_start = spans[-2][0] if len(spans) > 1 else 0  # the last two sentences
     units = len(present) + len(anchors) + len(mentioned) + len(segs)
     return {
         "words": n_words,
@@ -288,7 +274,7 @@ def score(
         "segments_covered": sorted(segs, key=segs.get),
         "segment_coverage": round(len(segs) / len(segments), 4) if segments else None,
         "latency_s": at(min(opening)) if opening else float(duration_s),
-        "has_stop": any(p >= min(0.75 * chars, last_start) for p in stop_pos),
+        "has_stop": any(p >= min(0.75 * chars, closing_start) for p in stop_pos),
         "order_score": order_score(first),
         "order_note": _order_note(first),
     }

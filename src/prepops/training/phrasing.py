@@ -19,10 +19,15 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from prepops.training import prefilter
+
 _APOS = "['’]"
 # a phrase starts a word: not after a letter, nor inside a contraction ("don't"), but it may
 # follow a quote mark ("the 'load shedding' switch")
 _START = r"(?<!\w)(?<!\w['’])"
+# and it ends a word: not before a letter nor a contraction ("I'd've"), but a closing quote
+# mark may follow it ("our 'Load Shedding' toggle")
+_END = r"(?!\w)(?!['’]\w)"
 # written form -> the other ways it is said
 _CONTRACTIONS = {
     "i will": ("i'll",),
@@ -118,11 +123,11 @@ def pattern(phrase: str) -> re.Pattern[str]:
     """The compiled pattern of a marker or closing phrase, with its variants."""
     if phrase.startswith("re:"):  # a short regular expression, on word boundaries
         body = phrase[3:].strip().replace("'", _APOS).replace(" ", r"\s+")
-        return re.compile(rf"{_START}{body}(?![\w'])", re.IGNORECASE)
+        return re.compile(rf"{_START}(?:{body}){_END}", re.IGNORECASE)
     if phrase.endswith("*"):  # a word ending: the stem as written, any ending
         stem = re.escape(phrase.rstrip("*")).replace(r"\ ", r"\s+").replace("'", _APOS)
         return re.compile(rf"{_START}{stem}\w*", re.IGNORECASE)
-    tail = r"(?![\w'])" if phrase[-1:].isalnum() else ""
+    tail = _END if phrase[-1:].isalnum() else ""
     return re.compile(rf"{_START}{_body(phrase)}{tail}", re.IGNORECASE)
 
 
@@ -130,28 +135,44 @@ def pattern(phrase: str) -> re.Pattern[str]:
 def literal(phrase: str) -> re.Pattern[str]:
     """A phrase matched as written (fillers, evidence ids); a trailing * is any ending."""
     body = re.escape(phrase.rstrip("*")).replace(r"\ ", r"\s+").replace("'", _APOS)
-    tail = r"\w*" if phrase.endswith("*") else (r"(?![\w'])" if phrase[-1:].isalnum() else "")
+    tail = r"\w*" if phrase.endswith("*") else (_END if phrase[-1:].isalnum() else "")
     return re.compile(rf"{_START}{body}{tail}", re.IGNORECASE)
 
 
 @cache
-def _key(phrase: str) -> str | None:
-    """Four letters every form of the phrase contains (its longest regular word), or None."""
+def _requires(phrase: str) -> tuple[tuple[str, ...], ...]:
+    """Letters every form of the phrase contains (one of each tuple): a plain phrase's longest
+    regular word (four letters), an expression's literal requirements (prefilter)."""
     if phrase.startswith("re:"):
-        return None
+        return prefilter.requirements(phrase[3:].strip())
     words = phrase.lower().rstrip("*").split()
     words = [w for w in words if w.isalpha() and len(w) >= 3 and w not in _IRREGULAR]
-    return max(words, key=len)[:4] if words else None
+    return ((max(words, key=len)[:4],),) if words else ()
+
+
+def possible(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """The phrases that can match `text`: those whose every requirement it meets."""
+    low = text.lower()
+    # a phrase missing a required literal cannot match: skip compiling it (cold start)
+    return tuple(p for p in phrases if all(any(k in low for k in ks) for ks in _requires(p)))
+
+
+def matches(
+    text: str, phrases: tuple[str, ...], variants: bool = True
+) -> list[tuple[int, int, str]]:
+    """(start, end, phrase) of every match of `phrases` in `text`, in order of appearance."""
+    # an "re:" entry is a regular expression in every list (separators are otherwise literal)
+    found = {}
+    for p in possible(text, phrases):
+        rx = pattern(p) if variants or p.startswith("re:") else literal(p)
+        for m in rx.finditer(text):
+            found.setdefault(m.span(), p)
+    return [(a, b, p) for (a, b), p in sorted(found.items())]
 
 
 def spans(text: str, phrases: tuple[str, ...], variants: bool = True) -> list[tuple[int, int]]:
     """(start, end) of every match of `phrases` in `text`, in order of appearance."""
-    low = text.lower()
-    # a phrase whose key letters are absent cannot match: skip compiling it (cold start)
-    wanted = [p for p in phrases if (key := _key(p)) is None or key in low]
-    # an "re:" entry is a regular expression in every list (separators are otherwise literal)
-    compiled = [pattern(p) if variants or p.startswith("re:") else literal(p) for p in wanted]
-    return sorted({m.span() for rx in compiled for m in rx.finditer(text)})
+    return [(a, b) for a, b, _ in matches(text, phrases, variants)]
 
 
 # a colon after these introduces an example or a list, not a section of the answer
@@ -166,9 +187,13 @@ _NOT_HEADERS = {
     "for example",
     "for instance",
 }
-# a label is a noun phrase ("The lesson:"), not the speaker's own clause ("Let me restate:")
-_NOT_LABEL_START = {"let", "let's", "i", "i'll", "i'd", "i'm", "we", "we'll", "so", "to", "and"}
-_NOT_LABEL_START |= {"but"}
+# a label is a noun phrase ("The lesson:"), not the speaker's own clause ("Let me restate:",
+# "Then I segment:", "It's acceptable when:", "The discipline is:")
+_CLAUSE_OPENERS = """let let's i i'll i'd i'm we we'll so to and but then first it it's this that
+    that's there there's he she they you when if once because after before"""
+_NOT_LABEL_START = set(_CLAUSE_OPENERS.split())
+_CLAUSE_ENDS = "is are was were be when if because include includes including like by"
+_NOT_LABEL_END = set(_CLAUSE_ENDS.split())
 # a short part label ("Timeline:", "Why it failed:", "The lesson:") opening a sentence or a line
 _HEADER = re.compile(
     r"(?:^|(?<=[.!?:]\s)|(?<=\n))\s*([A-Z][\w'’-]*(?: [\w'’-]+){0,3}):"
@@ -177,14 +202,17 @@ _HEADER = re.compile(
 _LIST_ITEM = re.compile(r"(?:\d+[.)]|[-*•])\s*$")
 # an ordinal that opens a clause ("First, the read path.", "Second, I'd diff the deploy")
 # marks a part; one before a narrated past step ("First, I checked the logs") walks through
-# one story and does not
+# one story and does not; one before the speaker's own step ("First, I'll validate the data")
+# marks a part only when another ordinal follows it: a lone "first" is a step, not a list
 _PAST_VERBS = "went ran saw found got made took told had was were did knew began built wrote sent"
-_PAST = rf"(?:i|we|they|he|she)\s+(?:\w+ed|{'|'.join(_PAST_VERBS.split())})\b"
+_SUBJECT = r"(?:i|we|they|he|she)\b"
+_PAST = rf"{_SUBJECT}\s+(?:\w+ed|{'|'.join(_PAST_VERBS.split())})\b"
 _ORDINAL = re.compile(
     rf"(?:^|(?<=[.!?;:]\s)|(?<=\n))\s*(first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly)"
     rf",?\s+(?!{_PAST})(?=[\w\"'“])",
     re.IGNORECASE,
 )
+_SPEAKER_STEP = re.compile(rf",?\s+{_SUBJECT}", re.IGNORECASE)
 
 
 def header_separators(text: str) -> list[int]:
@@ -193,8 +221,10 @@ def header_separators(text: str) -> list[int]:
     found = []
     for m in _HEADER.finditer(text):
         label = m.group(1)
-        first = label.split()[0].lower().replace("’", "'")
-        if label.lower() in _NOT_HEADERS or first in _NOT_LABEL_START:
+        words = label.lower().replace("’", "'").split()
+        if label.lower() in _NOT_HEADERS or words[0] in _NOT_LABEL_START:
+            continue
+        if words[-1] in _NOT_LABEL_END:
             continue
         if _LIST_ITEM.search(text[max(0, m.start(1) - 4) : m.start(1)]):
             continue
@@ -204,17 +234,26 @@ def header_separators(text: str) -> list[int]:
 
 def ordinal_separators(text: str) -> list[int]:
     """Starts of clause-opening ordinals that announce a part rather than narrate a step."""
-    return [m.start(1) for m in _ORDINAL.finditer(text)]
+    found = list(_ORDINAL.finditer(text))
+    if len(found) >= 2:
+        return [m.start(1) for m in found]
+    return [m.start(1) for m in found if not _SPEAKER_STEP.match(text, m.end(1))]
 
 
 _AUX = r"(?:is|are|do|does|did|should|will|would|can|could|was|were|have|has)"
 _EITHER_OR = re.compile(rf"^\W*(?:(?:so|and|first|okay)\W+)?{_AUX}\b[^?]*\bor\b[^?]*\?\s*$", re.I)
+# a yes/no question about the problem itself ("Can the list be empty?", "Is this web only?")
+_SCOPING = re.compile(
+    rf"^\W*(?:(?:so|and|first|okay)\W+)?{_AUX}\s+(?:the|this|it|we|there|users?|our|each|every)\b"
+    r"[^?]{0,120}\?\s*$",
+    re.I,
+)
 
 
 def opening_questions(text: str, sentences: list[tuple[int, int]]) -> list[int]:
-    """Starts of either/or questions about the problem among an answer's first three
+    """Starts of either/or or yes/no questions about the problem among an answer's first three
     sentences ("Is this a one-day dip or a sustained trend?"): the question scoped first."""
-    return [a for a, b in sentences[:3] if _EITHER_OR.match(text[a:b])]
+    return [a for a, b in sentences[:3] if _EITHER_OR.match(text[a:b]) or _SCOPING.match(text[a:b])]
 
 
 # "like" is a verb or a comparison after these words, never a filler.

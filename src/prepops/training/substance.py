@@ -3,7 +3,9 @@
 Keyword density without reasoning reads as stuffing, not structure. A role, restatement,
 constraint, assumption or robustness marker is earned when its sentence names something
 besides marker phrases: at least one content word (three letters or more, not a function
-word or filler) or a number outside every marker phrase. "The constraint is paying users"
+word or filler) or a number outside the keywords of every marker (the words its phrase spells
+out; what a pattern matched as a wildcard, "the error budget for Q3 is spent", is content
+and earns it). "The constraint is paying users"
 and "Failure modes: the cache goes cold" are earned; "Constraints. Rollback. Failure modes."
 is not. A sentence that opens by pointing back ("If that fails, we roll back") borrows the
 content of the sentence before it; an announcement with no content of its own ("Let me start
@@ -15,6 +17,7 @@ never checked.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 CHECKED = ("role", "restatement", "constraint", "assumption", "robustness")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d+")
@@ -63,3 +66,22 @@ def earned(
     if index + 1 < len(sentences):
         return content_words(text, *sentences[index + 1], markers) > 0
     return False
+
+
+@cache
+def _vocabulary(phrase: str) -> frozenset[str]:
+    """The words a phrase or an expression spells out (its keywords)."""
+    return frozenset(w for w in re.findall(r"[a-z]+", phrase.lower()) if len(w) >= 2)
+
+
+def keyword_spans(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """Spans of the words of each match that its phrase spells out: the keywords. Words an
+    expression matched as a wildcard ("the error budget for *Q3* is spent") are content."""
+    out = []
+    for a, b, phrase in found:
+        vocab = _vocabulary(phrase)
+        for m in re.finditer(r"[A-Za-z]+", text[a:b]):
+            word = m.group(0).lower()
+            if any(word.startswith(v) or (len(v) >= 5 and v.startswith(word)) for v in vocab):
+                out.append((a + m.start(), a + m.end()))
+    return sorted(out)

@@ -93,7 +93,7 @@ def test_latency_is_time_before_the_first_restatement_or_constraint() -> None:
     assert score("No markers here at all.", 20)["latency_s"] == 20.0
 
 
-def test_stop_must_be_in_the_last_quarter() -> None:
+def test_a_stop_early_in_a_long_answer_is_not_has_stop() -> None:
     early = "That's my answer. " + "More words follow here without end. " * 10
     assert score(early, 60)["has_stop"] is False
 
