@@ -50,12 +50,17 @@ def _run_a_flow(home: Path, name: str) -> tuple[str, str]:
     """Run one tiny flow the way a stage does (prefect_api); its flow run's id and name."""
     from prefect import flow
     from prefect.runtime import flow_run
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     @flow(name=name)
     def probe() -> tuple[str, str]:
         return str(flow_run.id), flow_run.name
 
-    with orchestration.prefect_api(home):
+    # Prefect read its settings when first imported: another test in this worker may have
+    # left an API address there (a run then went to that server and this UI showed 404)
+    api = orchestration.server_state(home)["api_url"]
+    with temporary_settings(updates={PREFECT_API_URL: api}), orchestration.prefect_api(home) as url:
+        assert url == api
         return probe()
 
 
