@@ -1,20 +1,28 @@
-"""The project's SQLite store in write-ahead-log mode for the length of a bulk log.
+"""The cheap paths of a bulk log into MLflow: the project's SQLite store in write-ahead-log
+mode for the length of the log, and each run's small artifact uploaded from a new file.
 
 Measured here (2 shared cores, ext4): one commit in SQLite's default rollback journal costs
 2.5 ms (fsyncs, a journal file created and deleted), in WAL mode 0.4 ms, and without a sync
 per commit (synchronous=NORMAL, which WAL makes safe) next to nothing; MLflow's SQL store
-commits four writes for each run it creates, logs and finishes. WAL is only switched on
-while the rehearse stage logs and off again after: a WAL database keeps -wal and -shm files
-beside it while any connection is open, and stage processes the runner forks end with
-os._exit, which closes none (they would be left in the project, untracked). A log killed
+opens and commits six sessions for each run it creates, logs and finishes. WAL is only
+switched on while the rehearse stage logs and off again after: a WAL database keeps -wal
+and -shm files beside it while any connection is open, and stage processes the runner forks
+end with os._exit, which closes none (they would be left in the project, untracked). A log killed
 midway leaves WAL on; SQLite recovers the log on the next open and the next bulk log
 switches it off. Only MLflow's API writes the store; this module sets how SQLite journals.
+
+An artifact goes through MLflow's artifact repository from a new scratch file each time:
+rewriting one scratch file in place made ext4 flush it to disk (auto_da_alloc: 2.9 ms a
+rewrite here, 0.13 ms a new file). Measured per scorecard: 4.2 ms rewriting one file, 0.9 ms
+from a new one, 0.16 ms written straight into the run's folder (not done: it would leave
+MLflow's API for 0.7 ms of a run's 19).
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +83,14 @@ def write_ahead(mlflow_client, uri: str) -> Iterator[bool]:
             event.remove(engine, "connect", _no_sync_per_commit)
             engine.dispose()  # leaving WAL needs every connection closed
             journal_mode(path, "delete")
+
+
+def write_artifact(artifact_uri: str, name: str, text: str) -> None:
+    """Put `text` in the run's artifact `name` through MLflow's artifact repository, from a
+    new scratch file each time (rewriting one scratch file made ext4 flush it to disk)."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    with tempfile.TemporaryDirectory(prefix="prepops-artifact-") as scratch:
+        local = Path(scratch) / name
+        local.write_text(text, encoding="utf-8")
+        get_artifact_repository(artifact_uri).log_artifact(str(local))

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 from prepops.runtime.progress import progress
-from prepops.training.bulk_store import write_ahead
+from prepops.training.bulk_store import write_ahead, write_artifact
 
 _CANDIDATE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -175,12 +175,9 @@ def log_rehearsals(
     With `every` (payloads are all the workspace's rehearsals) runs of any other rehearsal
     id are superseded too, by "deleted". Counts: logged (new runs), unchanged (rehearsals
     whose complete run matches), superseded (live runs retired by this call)."""
-    import tempfile
-
     current = _current_runs(mlflow_client, exp_id)
     counts = {"logged": 0, "unchanged": 0, "superseded": 0}
     with (
-        tempfile.TemporaryDirectory(prefix="prepops-scorecard-") as scratch,
         write_ahead(mlflow_client, mlflow_client.tracking_uri),
         progress("MLflow: rehearsal runs", len(payloads)) as advance,
     ):
@@ -189,7 +186,7 @@ def log_rehearsals(
             keep = next((r for r in runs if _complete(r, p["fingerprint"])), None)
             if keep is None:
                 prior = runs[0] if runs else None
-                run_id = _log_rehearsal(mlflow_client, exp_id, p, commit, Path(scratch), prior)
+                run_id = _log_rehearsal(mlflow_client, exp_id, p, commit, prior)
                 counts["logged"] += 1
             else:
                 run_id = keep.info.run_id
@@ -231,11 +228,10 @@ def _lineage(p: dict, prior) -> dict[str, str]:
     return tags
 
 
-def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Path, prior) -> str:
-    """Create the run with every tag, upload its scorecard, log params and metrics in one
+def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, prior) -> str:
+    """Create the run with every tag, write its scorecard, log params and metrics in one
     batch, then finish it; a failure on the way retires the run and re-raises."""
     from mlflow.entities import Metric, Param
-    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
     ts = _ms(p["date"])
     # every tag at creation (a tag batch is one commit more); FINISHED, set last, completes it
@@ -245,12 +241,10 @@ def _log_rehearsal(mlflow_client, exp_id: str, p: dict, commit: str, scratch: Pa
     run = mlflow_client.create_run(exp_id, start_time=ts, tags=tags, run_name=p["id"])
     run_id = run.info.run_id
     try:
-        # To the run's artifact URI directly: MlflowClient.log_dict looks the run up again
-        # and makes a temp dir per call (measured 4.9 vs 1.3 ms a run)
-        scorecard = scratch / "scorecard.json"
+        # not MlflowClient.log_dict: it looks the run up again and goes through a temp dir
+        # and a copy (measured 4.9 ms a run; bulk_store.write_artifact 0.9 ms)
         card = json.dumps(p["scorecard"], indent=2, sort_keys=True)
-        scorecard.write_text(card, encoding="utf-8")
-        get_artifact_repository(run.info.artifact_uri).log_artifact(str(scorecard))
+        write_artifact(run.info.artifact_uri, "scorecard.json", card)
         mlflow_client.log_batch(
             run_id,
             metrics=[Metric(k, v, ts, 0) for k, v in sorted(p["metrics"].items())],

@@ -199,23 +199,21 @@ def test_an_interrupted_log_is_retired_and_logged_again(
 def test_a_failed_artifact_upload_leaves_no_run_counted_done(
     demo_ws: Path, store: Path, monkeypatch
 ) -> None:
-    """The third scorecard upload fails: that run is retired at once (not left RUNNING) and
+    """The third scorecard write fails: that run is retired at once (not left RUNNING) and
     the next log completes every rehearsal not logged in full."""
-    from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
-
-    upload = LocalArtifactRepository.log_artifact
+    write = tracking.write_artifact
     calls = []
 
-    def flaky(self, local_file, artifact_path=None):
-        calls.append(local_file)
+    def flaky(artifact_uri: str, name: str, text: str) -> None:  # the real write, 3rd fails
+        calls.append(name)
         if len(calls) == 3:
             raise OSError("disk full")
-        return upload(self, local_file, artifact_path)
+        write(artifact_uri, name, text)
 
-    monkeypatch.setattr(LocalArtifactRepository, "log_artifact", flaky)
+    monkeypatch.setattr(tracking, "write_artifact", flaky)
     with pytest.raises(OSError, match="disk full"):
         _log(demo_ws, store)
-    monkeypatch.setattr(LocalArtifactRepository, "log_artifact", upload)
+    monkeypatch.setattr(tracking, "write_artifact", write)
     counts, client, exp = _log(demo_ws, store)
     n = len(payloads(demo_ws))
     assert counts == {"logged": n - 2, "unchanged": 2, "superseded": 0}
@@ -319,16 +317,14 @@ def test_logging_writes_ahead_then_leaves_the_store_as_it_was(
     """The bulk log runs with SQLite's write-ahead log (a commit without the rollback
     journal's fsyncs) and puts the rollback journal back after: no -wal or -shm file is
     left beside mlflow.db."""
-    from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
-
-    upload = LocalArtifactRepository.log_artifact
+    write = tracking.write_artifact
     seen = []
 
-    def observed(self, local_file, artifact_path=None):  # the real upload, journal noted
+    def observed(artifact_uri: str, name: str, text: str) -> None:  # the real write, noted
         seen.append(_journal(store / "mlflow.db"))
-        return upload(self, local_file, artifact_path)
+        write(artifact_uri, name, text)
 
-    monkeypatch.setattr(LocalArtifactRepository, "log_artifact", observed)
+    monkeypatch.setattr(tracking, "write_artifact", observed)
     counts, client, exp = _log(demo_ws, store)
     assert seen and set(seen) == {"wal"}
     assert _journal(store / "mlflow.db") == "delete"
