@@ -3,10 +3,9 @@
 A routing decision combines three signals as a log-linear blend, then a softmax:
   - cue rules: phrases from the built-in families (resources/cues.yaml) and the workspace's
     expert cards (the user's own `cues`), summed per mode;
-  - a text classifier fitted by the train_router stage (router_train.py) and exported as
-    plain numbers: per feature its idf and one coefficient per mode. `features()` below is
-    the analyzer the fit used (words, word pairs, character n-grams and question frames,
-    model/frames.py), so scoring here reproduces sklearn's predict_proba exactly;
+  - a text classifier fitted by the train_router stage (model/fitting.py), exported as plain
+    numbers (per feature its idf and a coefficient per mode); `features()` is the analyzer
+    the fit used (words, pairs, character n-grams, frames), so this is sklearn's predict_proba;
   - the company card's prior: its primary_mode, then its secondary_mode.
 `prepops route` loads the exported champion from a local JSON file; a cold process pays for
 PyYAML and this module only, and compiles only the cues whose words the question contains.
@@ -55,9 +54,8 @@ def features(text: str) -> list[str]:
     return list(_features(text))
 
 
-# train_router analyses each question once per fold, once for the candidate and once at the
-# gate (7 times; 12 of 67 s CPU at 30,000 questions): the cache makes it once. Bounded so a
-# 100k-round workspace does not keep every question's features alive.
+# train_router analysed each question 7 times (folds, candidate, gate; 12 of 67 s CPU at
+# 30,000 questions): once with the cache, bounded so 100k rounds do not all stay alive
 @lru_cache(maxsize=1 << 16)
 def _features(text: str) -> tuple[str, ...]:
     toks = tokens(text)
@@ -200,8 +198,7 @@ class Router:
         if not self.terms:
             return None
         counts = Counter(f for f in _features(question) if f in self.terms)
-        # one pass over the features, all modes at once (a pass per mode cost 5x the lookups);
-        # the sums run in the same order as before, so the result is bit-for-bit the same
+        # one pass for all modes (a pass per mode cost 5x the lookups), sums in the same order
         dots = [0.0] * len(MODES)
         squares = 0.0
         for feat, tf in counts.items():
