@@ -13,6 +13,7 @@ _LIMIT = 1_000_000
 
 
 def expert_segments(workspace: Path, mode: str | None) -> list[str]:
+    """The `segments` of the expert card for `mode` ([] without a mode or a readable card)."""
     if not mode:
         return []
     path = workspace / "templates" / "experts" / f"{mode}.yaml"
@@ -29,10 +30,12 @@ def names(workspace: Path, folder: str, key: str) -> list[str]:
 
 
 def evidence_ids(workspace: Path) -> list[str]:
+    """The ids of the workspace's evidence packets, in file order."""
     return names(workspace, "evidence", "id")
 
 
 def _docs(workspace: Path, folder: str) -> list[dict]:
+    """The readable mappings of a folder's YAML files, skipping any that leave the workspace."""
     found = []
     for path in sorted((workspace / folder).glob("*.yaml")):
         if not path.resolve().is_relative_to(workspace.resolve()):
@@ -44,12 +47,14 @@ def _docs(workspace: Path, folder: str) -> list[dict]:
 
 
 def company_cards(workspace: Path) -> dict[str, dict]:
+    """Each readable company card by its company name."""
     return {
         d["company"]: d for d in _docs(workspace, "companies") if isinstance(d.get("company"), str)
     }
 
 
 def expert_cues(workspace: Path) -> dict[str, list[str]]:
+    """The user's own routing cues per mode, from the expert cards."""
     cues: dict[str, list[str]] = {}
     for doc in _docs(workspace / "templates", "experts"):
         if isinstance(doc.get("mode"), str) and isinstance(doc.get("cues"), list):

@@ -68,8 +68,10 @@ def peer_uid(sock) -> int:
     return struct.unpack("3i", creds)[1]
 
 
-def is_our_server(pid: int) -> bool:
-    """True while `pid` is still a prepops Prefect server watchdog (pids are recycled)."""
+def is_our_server(pid: int, home: Path | None = None) -> bool:
+    """True while `pid` is still a prepops Prefect server watchdog (pids are recycled), and,
+    given `home`, the one serving that folder: a recycled pid can be another project's
+    server, which must not be reused or stopped in this one's name."""
     if Path("/proc/self").is_dir():
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
@@ -80,4 +82,9 @@ def is_our_server(pid: int) -> bool:
 
         out = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True)
         cmdline = out.stdout.split()
-    return b"prepops.runtime.prefect_server" in cmdline and b"serve" in cmdline
+    if b"prepops.runtime.prefect_server" not in cmdline or b"serve" not in cmdline:
+        return False
+    if home is None:
+        return True
+    served = cmdline[cmdline.index(b"serve") + 1 :][:1]  # the folder follows `serve`
+    return bool(served) and Path(os.fsdecode(served[0])).resolve() == Path(home).resolve()

@@ -131,7 +131,7 @@ def start_server(home: Path) -> str:
         known = _recorded(home)
         if known and known.get("code") != _code_stamp():
             stop_server(home)  # started by other code (an upgrade, an edit): replace it
-        elif known and (lockdown.is_our_server(known["pid"]) or healthy(known["api_url"])):
+        elif known and (lockdown.is_our_server(known["pid"], home) or healthy(known["api_url"])):
             os.utime(home / STATE)  # keeps the idle watchdog from stopping it
             return known["api_url"]
         port = _free_port()
@@ -163,7 +163,11 @@ def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
     deadline = time.monotonic() + startup_timeout
     while not healthy(url):
         known = _recorded(home)
-        if not known or not lockdown.is_our_server(known["pid"]) or time.monotonic() > deadline:
+        if (
+            not known
+            or not lockdown.is_our_server(known["pid"], home)
+            or time.monotonic() > deadline
+        ):
             stop_server(home)
             raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
         time.sleep(0.2)
@@ -178,7 +182,7 @@ def stop_server(home: Path) -> bool:
     except (OSError, ValueError):
         return False
     stopped = False
-    if lockdown.is_our_server(state.get("pid", 0)):  # a stale record's pid may be anyone's now
+    if lockdown.is_our_server(state.get("pid", 0), home):  # a stale pid may be anyone's now
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(state["pid"], signal.SIGTERM)
             stopped = True

@@ -49,13 +49,14 @@ def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch)
             "import time; time.sleep(60)",
             "prepops.runtime.prefect_server",
             "serve",
+            str(home),
         ],
         start_new_session=True,
     )
     deadline = time.monotonic() + 30
     from prepops.runtime import lockdown
 
-    while not lockdown.is_our_server(old.pid) and time.monotonic() < deadline:
+    while not lockdown.is_our_server(old.pid, home) and time.monotonic() < deadline:
         time.sleep(0.05)  # until its command line is readable (a loaded machine is slow)
     state = {"api_url": "http://127.0.0.1:9/api", "pid": old.pid, "runner": True, "code": "old"}
     (home / orchestration.STATE).write_text(json.dumps(state))
@@ -133,3 +134,30 @@ def test_the_local_server_is_locked_to_this_user_and_origin(tmp_path: Path, monk
             assert stat.S_IMODE((home / name).stat().st_mode) == 0o600
     finally:
         orchestration.stop_server(home)
+
+
+def test_a_recycled_pid_serving_another_folder_is_not_stopped(tmp_path: Path) -> None:
+    """A record's pid, recycled by another project's server watchdog: not ours, not killed."""
+    import json
+    import subprocess
+    import sys
+
+    from prepops.runtime import lockdown
+
+    home, other = tmp_path / "a" / ".prefect", tmp_path / "b" / ".prefect"
+    home.mkdir(parents=True)
+    code = "import time; time.sleep(60)"
+    argv = [sys.executable, "-c", code, "prepops.runtime.prefect_server", "serve", str(other)]
+    neighbour = subprocess.Popen(argv, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not lockdown.is_our_server(neighbour.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until its command line is readable
+        assert lockdown.is_our_server(neighbour.pid, other)
+        assert not lockdown.is_our_server(neighbour.pid, home)
+        state = {"api_url": "http://127.0.0.1:9/api", "pid": neighbour.pid, "code": "x"}
+        (home / orchestration.STATE).write_text(json.dumps(state))
+        assert orchestration.stop_server(home) is False
+        assert neighbour.poll() is None  # the other project's server still runs
+    finally:
+        neighbour.kill()
