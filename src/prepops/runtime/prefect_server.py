@@ -162,12 +162,8 @@ def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
     url = start_server(home)
     deadline = time.monotonic() + startup_timeout
     while not healthy(url):
-        known = _recorded(home)
-        if (
-            not known
-            or not lockdown.is_our_server(known["pid"], home)
-            or time.monotonic() > deadline
-        ):
+        alive = lockdown.is_our_server((_recorded(home) or {}).get("pid", 0), home)
+        if not alive or time.monotonic() > deadline:
             stop_server(home)
             raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
         time.sleep(0.2)
