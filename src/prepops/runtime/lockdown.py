@@ -88,3 +88,12 @@ def is_our_server(pid: int, home: Path | None = None) -> bool:
         return True
     served = cmdline[cmdline.index(b"serve") + 1 :][:1]  # the folder follows `serve`
     return bool(served) and Path(os.fsdecode(served[0])).resolve() == Path(home).resolve()
+
+
+def why_gone(pid: int) -> str:
+    """Why a recorded server watchdog `pid` no longer counts as one (for error messages)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return f"its watchdog, pid {pid}, has exited"
+    return f"pid {pid} is now {cmdline.strip()[:200]!r}"

@@ -1,12 +1,11 @@
 """Where pipeline flows report to: PREFECT_API_URL if set, else one shared local server.
 
-Prefect 3 starts a temporary server inside every process that runs a flow without an
-API URL; measured here that costs 12-18 s per `dvc repro` stage. Instead the first
-stage starts one local `prefect server` (state under PREFECT_HOME, default .prefect/ in
-the project) and later stages reuse it, so its UI also outlives the run. A watchdog
-stops it after `PREPOPS_PREFECT_IDLE_MIN` minutes (default 60) without a stage using it,
-and keeps a warm stage runner beside it (prepops.runtime.runner).
-Set PREPOPS_PREFECT_SERVER=temporary to get Prefect's own per-process server instead.
+Prefect 3 starts a temporary server in every process running a flow without an API URL
+(12-18 s per `dvc repro` stage here). Instead the first stage starts one local `prefect
+server` (state under PREFECT_HOME, default .prefect/) that later stages and its UI reuse; a
+watchdog keeps a warm stage runner beside it (prepops.runtime.runner) and stops both after
+`PREPOPS_PREFECT_IDLE_MIN` idle minutes (default 60). PREPOPS_PREFECT_SERVER=temporary
+gives Prefect's own per-process server instead.
 """
 
 from __future__ import annotations
@@ -158,17 +157,24 @@ def start_server(home: Path) -> str:
 
 
 def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
-    """API URL of the shared local server, waiting until it answers."""
-    url = start_server(home)
+    """API URL of the local server once it answers; a start whose watchdog died is retried."""
     deadline = time.monotonic() + startup_timeout
-    while not healthy(url):
-        alive = lockdown.is_our_server((_recorded(home) or {}).get("pid", 0), home)
-        if not alive or time.monotonic() > deadline:
-            stop_server(home)
-            raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
-        time.sleep(0.2)
-    os.utime(home / STATE)
-    return url
+    for _ in range(2):
+        url = start_server(home)
+        while not healthy(url):
+            pid = (_recorded(home) or {}).get("pid", 0)
+            if not lockdown.is_our_server(pid, home) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        else:
+            os.utime(home / STATE)
+            return url
+        late = time.monotonic() > deadline
+        why = f"no answer in {startup_timeout} s" if late else lockdown.why_gone(pid)
+        stop_server(home)
+        if late:
+            break
+    raise RuntimeError(f"Prefect server did not start ({why}); see {home / 'server.log'}")
 
 
 def stop_server(home: Path) -> bool:
@@ -190,14 +196,10 @@ def stop_server(home: Path) -> bool:
 def flow_settings(
     url: str | None, local: bool = False, auth: str | None = None
 ) -> contextlib.AbstractContextManager:
-    """The Prefect settings stage flows run with: `url` as the API, and no heartbeats;
-    for the `local` shared server, started from this Prefect, no version handshake either.
-
-    Heartbeats let a worker's automation mark a crashed run; stages are run by DVC, which
-    sees the exit code, yet each flow waits up to 1 s for the heartbeat thread to end
-    (measured: 0.87 s of a 1.1 s plan flow). An explicit setting still wins. Only what
-    differs is changed: a new settings context costs 0.1 s.
-    """
+    """The Prefect settings stage flows run with: `url` as the API, no heartbeats (DVC sees
+    the exit code, and each flow waited up to 1 s for the heartbeat thread: 0.87 s of a 1.1 s
+    plan flow; an explicit setting still wins), and for the `local` shared server, started
+    from this Prefect, no version handshake. Only what differs is changed (0.1 s a context)."""
     from prefect.settings import (
         PREFECT_API_AUTH_STRING,
         PREFECT_API_URL,

@@ -66,7 +66,9 @@ def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch)
         new = json.loads((home / orchestration.STATE).read_text())
         assert new["pid"] != old.pid and new["code"] == orchestration._code_stamp()
         assert url == new["api_url"] != state["api_url"]
-        assert orchestration.start_server(home) == url  # same code: reused
+        pid = json.loads((home / orchestration.STATE).read_text())["pid"]
+        seen = lockdown.why_gone(pid), new["code"] == orchestration._code_stamp()
+        assert orchestration.start_server(home) == url, seen  # same code: reused
     finally:
         orchestration.stop_server(home)
         old.kill()
