@@ -24,9 +24,13 @@ def test_shared_server_is_reused_then_stops_when_idle(tmp_path: Path, monkeypatc
         while orchestration.server_state(home) and time.monotonic() < deadline:
             time.sleep(1)
         assert orchestration.server_state(home) is None
-        while orchestration.healthy(url) and time.monotonic() < deadline:
+        # the watchdog (exited: a zombie until reaped) and its process group are gone, not just the
+        # file; not checked through the port, which another test's new server may reuse
+        from prepops.runtime import lockdown
+
+        while lockdown.is_our_server(state["pid"], home) and time.monotonic() < deadline:
             time.sleep(1)
-        assert not orchestration.healthy(url)  # the server itself is gone, not just the file
+        assert not lockdown.is_our_server(state["pid"], home)
     finally:
         orchestration.stop_server(home)
 
