@@ -68,6 +68,17 @@ def peer_uid(sock) -> int:
     return struct.unpack("3i", creds)[1]
 
 
+def alive(pid: int) -> bool:
+    """True if process `pid` exists, even when another user owns it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def is_our_server(pid: int, home: Path | None = None) -> bool:
     """True while `pid` is still a prepops Prefect server watchdog (pids are recycled), and,
     given `home`, the one serving that folder: a recycled pid can be another project's

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from prepops.runtime import lockdown, privacy
+from prepops.runtime.lockdown import alive  # noqa: F401  re-exported: the runner client
 from prepops.runtime.runner.protocol import SOCKET, switched_off
 from prepops.runtime.storage import write_text
 
@@ -66,17 +67,6 @@ def _recorded(home: Path) -> dict | None:
         return json.loads((home / STATE).read_text())
     except (OSError, ValueError):
         return None
-
-
-def alive(pid: int) -> bool:
-    """True if process `pid` exists, even when another user owns it."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def server_state(home: Path) -> dict | None:

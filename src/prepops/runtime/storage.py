@@ -10,18 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from prepops.runtime.lockdown import alive
 from prepops.runtime.sanitize import for_plot_data
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        return True
-    return True
 
 
 def sweep_leftovers(path: Path) -> int:
@@ -31,7 +21,7 @@ def sweep_leftovers(path: Path) -> int:
         # the writer's pid is the first field after the name: only a dead writer's file goes,
         # so two live writers never delete each other's temp file
         pid = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             tmp.unlink(missing_ok=True)
             removed += 1
     return removed

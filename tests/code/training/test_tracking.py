@@ -22,14 +22,6 @@ from prepops.training.markers import default_phrases
 from tests.conftest import CANARY, edit
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    root = tmp_path / "project"
-    root.mkdir()
-    return root
-
-
 def payloads(ws: Path, current: dict | None = None) -> list[dict]:
     """What the rehearse stage logs for a workspace: one payload per rehearsal (`current`:
     the version ids of today's templates and evidence, the workspace's by default)."""

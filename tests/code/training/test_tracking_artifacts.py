@@ -18,14 +18,6 @@ from tests.code.training.test_tracking import payloads
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    root = tmp_path / "project"
-    root.mkdir()
-    return root
-
-
 def test_every_scorecard_reads_back_through_mlflow(demo_ws: Path, store: Path) -> None:
     """Each live run lists exactly its scorecard.json, MLflow's load_dict gives back the
     payload's scorecard, and no scratch or temp file is left in any artifact folder."""
