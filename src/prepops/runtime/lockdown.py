@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+import time
 from pathlib import Path
 
 AUTH_FILE = "prepops-auth"  # "prepops:<random>": Prefect's basic-auth string for this project
@@ -99,6 +100,18 @@ def is_our_server(pid: int, home: Path | None = None) -> bool:
         return True
     served = cmdline[cmdline.index(b"serve") + 1 :][:1]  # the folder follows `serve`
     return bool(served) and Path(os.fsdecode(served[0])).resolve() == Path(home).resolve()
+
+
+def await_exec(proc, home: Path, timeout: float = 30.0) -> None:
+    """Return once the new watchdog `proc` shows its command line (or has died).
+
+    Popen returns when the child's exec has begun, not finished: until the kernel has laid out
+    the new program's arguments, /proc/<pid>/cmdline reads empty, and `is_our_server` would
+    call a healthy new watchdog gone (measured: 4 % of starts on an idle machine, 76 % with
+    both cores busy; CI's intermittent "pid N is now ''")."""
+    end = time.monotonic() + timeout
+    while not is_our_server(proc.pid, home) and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.001)
 
 
 def why_gone(pid: int) -> str:

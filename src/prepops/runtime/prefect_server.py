@@ -135,6 +135,7 @@ def start_server(home: Path) -> str:
             start_new_session=True,
         )
         os.close(log)  # the server holds its own copy
+        lockdown.await_exec(proc, home)  # recorded only once it can be recognised as ours
         state = {
             "api_url": f"http://127.0.0.1:{port}/api",
             "ui_url": f"http://127.0.0.1:{port}",

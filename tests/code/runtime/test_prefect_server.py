@@ -167,3 +167,45 @@ def test_a_recycled_pid_serving_another_folder_is_not_stopped(tmp_path: Path) ->
         assert neighbour.poll() is None  # the other project's server still runs
     finally:
         neighbour.kill()
+
+
+def test_a_new_watchdog_is_recognised_as_soon_as_its_start_returns(tmp_path: Path, monkeypatch):
+    """Popen returns while the child is still mid-exec (its /proc command line empty): a
+    watchdog recorded then looked dead to the next call, which started another (CI's
+    intermittent "pid N is now ''"). `await_exec` waits that out; start_server uses it.
+    Eight busy loops on two cores widen the window as a loaded CI machine does."""
+    import subprocess
+    import sys
+
+    from prepops.runtime import lockdown
+
+    monkeypatch.setenv("PREPOPS_RUNNER", "off")
+    home = tmp_path / ".prefect"
+    home.mkdir()
+    looks_like = [sys.executable, "-c", "import time; time.sleep(60)"]
+    looks_like += ["prepops.runtime.prefect_server", "serve", str(home)]
+    load = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(8)]
+    try:
+        for attempt in range(30):  # bare, 4 % of starts fell in the window idle, 76 % busy
+            proc = subprocess.Popen(looks_like, start_new_session=True)
+            try:
+                lockdown.await_exec(proc, home)
+                assert lockdown.is_our_server(proc.pid, home), (
+                    attempt,
+                    lockdown.why_gone(proc.pid),
+                )
+            finally:
+                proc.kill()
+                proc.wait()
+        for attempt in range(10):  # and through start_server itself
+            where = tmp_path / f".prefect{attempt}"
+            orchestration.start_server(where)
+            try:
+                pid = orchestration._recorded(where)["pid"]
+                assert lockdown.is_our_server(pid, where), (attempt, lockdown.why_gone(pid))
+            finally:
+                orchestration.stop_server(where)
+    finally:
+        for proc in load:
+            proc.kill()
+            proc.wait()
