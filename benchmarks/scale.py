@@ -12,6 +12,7 @@ runner, on by default, saves them): the figures are an upper bound of a user's r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -138,13 +139,15 @@ def main() -> None:
         )
         for stage, s in cold["stages"].items():
             print(f"          {stage:14} {s['seconds']:>8} s {s['peak_mb']:>8} MB", flush=True)
-    result = {
-        "date": dt.date.today().isoformat(),
-        "load_avg_1m": round(os.getloadavg()[0], 2),  # a shared machine: read figures with it
-        "sizes": rows,
-        "targets": verdicts(rows),
-    }
     target = ROOT / "reports" / "bench_scale.json"
+    today = dt.date.today().isoformat()
+    load = round(os.getloadavg()[0], 2)  # a shared machine: read figures with it
+    for row in rows.values():
+        row |= {"date": today, "load_avg_1m": load}
+    # sizes not run this time keep their last figures (a 100k run takes most of an hour)
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        rows = json.loads(target.read_text())["sizes"] | rows
+    result = {"date": today, "load_avg_1m": load, "sizes": rows, "targets": verdicts(rows)}
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {target.relative_to(ROOT)}")
