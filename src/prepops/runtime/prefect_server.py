@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from prepops.runtime import lockdown, privacy
-from prepops.runtime.lockdown import alive  # noqa: F401  re-exported: the runner client
 from prepops.runtime.runner.protocol import SOCKET, switched_off
 from prepops.runtime.storage import write_text
 
@@ -148,24 +147,19 @@ def start_server(home: Path) -> str:
 
 
 def ensure_server(home: Path, startup_timeout: float = 90.0) -> str:
-    """API URL of the local server once it answers; a start whose watchdog died is retried."""
+    """API URL of the shared local server, waiting until it answers."""
+    url = start_server(home)
     deadline = time.monotonic() + startup_timeout
-    for _ in range(2):
-        url = start_server(home)
-        while not healthy(url):
-            pid = (_recorded(home) or {}).get("pid", 0)
-            if not lockdown.is_our_server(pid, home) or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        else:
-            os.utime(home / STATE)
-            return url
+    while not healthy(url):
+        pid = (_recorded(home) or {}).get("pid", 0)
         late = time.monotonic() > deadline
-        why = f"no answer in {startup_timeout} s" if late else lockdown.why_gone(pid)
-        stop_server(home)
-        if late:
-            break
-    raise RuntimeError(f"Prefect server did not start ({why}); see {home / 'server.log'}")
+        if late or not lockdown.is_our_server(pid, home):
+            why = f"no answer in {startup_timeout} s" if late else lockdown.why_gone(pid)
+            stop_server(home)
+            raise RuntimeError(f"Prefect server did not start ({why}); see {home / 'server.log'}")
+        time.sleep(0.2)
+    os.utime(home / STATE)
+    return url
 
 
 def stop_server(home: Path) -> bool:

@@ -12,6 +12,22 @@ from prepops.runtime import prefect_server as orchestration
 pytestmark = pytest.mark.flow
 
 
+def _look_alike(home: Path):
+    """A process whose command line is a prepops server watchdog's serving `home`, returned
+    once that command line is readable."""
+    import subprocess
+    import sys
+
+    from prepops.runtime import lockdown
+
+    argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+    proc = subprocess.Popen(
+        [*argv, "prepops.runtime.prefect_server", "serve", str(home)], start_new_session=True
+    )
+    lockdown.await_exec(proc, home)
+    return proc
+
+
 def test_shared_server_is_reused_then_stops_when_idle(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PREPOPS_PREFECT_IDLE_MIN", "0.1")  # 6 s
     home = tmp_path / ".prefect"
@@ -39,29 +55,13 @@ def test_a_server_started_by_other_code_is_replaced(tmp_path: Path, monkeypatch)
     """After an upgrade or an edit of the watchdog/runner code, the old server (which keeps
     its old code in memory) is stopped and a new one started, not reused."""
     import json
-    import subprocess
-    import sys
 
     monkeypatch.setenv("PREPOPS_RUNNER", "off")
     home = tmp_path / ".prefect"
     home.mkdir()
-    # a process that looks like an old prepops server watchdog (its command line)
-    old = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import time; time.sleep(60)",
-            "prepops.runtime.prefect_server",
-            "serve",
-            str(home),
-        ],
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
+    old = _look_alike(home)  # an old prepops server watchdog, by its command line
     from prepops.runtime import lockdown
 
-    while not lockdown.is_our_server(old.pid, home) and time.monotonic() < deadline:
-        time.sleep(0.05)  # until its command line is readable (a loaded machine is slow)
     state = {"api_url": "http://127.0.0.1:9/api", "pid": old.pid, "runner": True, "code": "old"}
     (home / orchestration.STATE).write_text(json.dumps(state))
     try:
@@ -145,20 +145,13 @@ def test_the_local_server_is_locked_to_this_user_and_origin(tmp_path: Path, monk
 def test_a_recycled_pid_serving_another_folder_is_not_stopped(tmp_path: Path) -> None:
     """A record's pid, recycled by another project's server watchdog: not ours, not killed."""
     import json
-    import subprocess
-    import sys
 
     from prepops.runtime import lockdown
 
     home, other = tmp_path / "a" / ".prefect", tmp_path / "b" / ".prefect"
     home.mkdir(parents=True)
-    code = "import time; time.sleep(60)"
-    argv = [sys.executable, "-c", code, "prepops.runtime.prefect_server", "serve", str(other)]
-    neighbour = subprocess.Popen(argv, start_new_session=True)
+    neighbour = _look_alike(other)
     try:
-        deadline = time.monotonic() + 30
-        while not lockdown.is_our_server(neighbour.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)  # until its command line is readable
         assert lockdown.is_our_server(neighbour.pid, other)
         assert not lockdown.is_our_server(neighbour.pid, home)
         state = {"api_url": "http://127.0.0.1:9/api", "pid": neighbour.pid, "code": "x"}
@@ -175,21 +168,17 @@ def test_a_new_watchdog_is_recognised_as_soon_as_its_start_returns(tmp_path: Pat
     intermittent "pid N is now ''"). `await_exec` waits that out; start_server uses it.
     Eight busy loops on two cores widen the window as a loaded CI machine does."""
     import subprocess
-    import sys
 
     from prepops.runtime import lockdown
 
     monkeypatch.setenv("PREPOPS_RUNNER", "off")
     home = tmp_path / ".prefect"
     home.mkdir()
-    looks_like = [sys.executable, "-c", "import time; time.sleep(60)"]
-    looks_like += ["prepops.runtime.prefect_server", "serve", str(home)]
     load = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(8)]
     try:
         for attempt in range(30):  # bare, 4 % of starts fell in the window idle, 76 % busy
-            proc = subprocess.Popen(looks_like, start_new_session=True)
+            proc = _look_alike(home)  # Popen, then await_exec
             try:
-                lockdown.await_exec(proc, home)
                 assert lockdown.is_our_server(proc.pid, home), (
                     attempt,
                     lockdown.why_gone(proc.pid),

@@ -46,7 +46,8 @@ def enabled() -> bool:
 
 def starting(home: Path) -> bool:
     """True while the server that should start a runner is alive (the runner may be importing)."""
-    from prepops.runtime.prefect_server import STATE, alive
+    from prepops.runtime.lockdown import alive
+    from prepops.runtime.prefect_server import STATE
 
     try:
         state = json.loads((home / STATE).read_text())
@@ -209,7 +210,8 @@ def delegate(home: Path, module: str) -> int | None:
 
 def status(home: Path) -> dict:
     """What runs under `home`: the Prefect server, the runner and their idle clock."""
-    from prepops.runtime.prefect_server import STATE, alive, healthy, idle_minutes
+    from prepops.runtime.lockdown import alive
+    from prepops.runtime.prefect_server import STATE, healthy, idle_minutes
 
     try:
         state = json.loads((home / STATE).read_text())
